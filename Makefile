@@ -1,0 +1,54 @@
+# Two commands set up a fresh machine: `make run` and `make test`.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: help install run test lint fmt typecheck unit integration e2e browser clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP) ## Create .venv and install the app with its dev tools
+
+run: $(STAMP) ## Serve on http://127.0.0.1:8000 (SQLite and keys under var/)
+	APP_COOKIE_SECURE=$${APP_COOKIE_SECURE:-false} $(BIN)/python -m uvicorn app.main:app --host $(HOST) --port $(PORT)
+
+test: lint unit integration e2e ## Everything CI runs: lint, types, unit, integration, e2e
+
+lint: $(STAMP) ## ruff format --check, ruff check, mypy --strict on app/
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+fmt: $(STAMP) ## Format and fix what ruff can
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+unit: $(STAMP) ## Unit tests (pure functions)
+	$(BIN)/pytest tests/unit -q
+
+integration: $(STAMP) ## Integration tests (the app through Litestar's test client)
+	$(BIN)/pytest tests/integration -q
+
+browser: $(STAMP) ## Make sure a Chromium exists for Playwright
+	@if [ -n "$$PLAYWRIGHT_CHROMIUM_EXECUTABLE" ] || [ -x /usr/bin/chromium ]; then \
+	  echo "chromium: $${PLAYWRIGHT_CHROMIUM_EXECUTABLE:-/usr/bin/chromium}"; \
+	else $(BIN)/playwright install chromium; fi
+
+e2e: browser ## Playwright suite against a real server process (its own pytest run)
+	$(BIN)/pytest e2e -q
+
+clean: ## Remove the venv, caches and var/
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""The customer's sessions + JWT strategy, done right."""

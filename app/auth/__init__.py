@@ -1,0 +1,1 @@
+"""Authentication: the refresh decision, the session store and the service."""

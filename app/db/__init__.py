@@ -1,0 +1,1 @@
+"""Database: the engine and the tables."""

@@ -1,0 +1,44 @@
+"""Tables. Times are integer UTC seconds; secrets are stored only as SHA-256 hex digests.
+
+The same models run on SQLite (the embedded default) and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Column
+from sqlmodel import Field, SQLModel
+
+__all__ = ["Session", "User"]
+
+
+def _time(*, index: bool = False, nullable: bool = False) -> int:
+    # BIGINT: epoch seconds outgrow a 32-bit INTEGER on PostgreSQL in 2038.
+    return Field(sa_column=Column(BigInteger, index=index, nullable=nullable))  # type: ignore[no-any-return]
+
+
+class User(SQLModel, table=True):
+    __tablename__ = "users"
+
+    id: int | None = Field(default=None, primary_key=True)
+    email: str = Field(max_length=254, unique=True, index=True)
+    password_hash: str = Field(max_length=255)
+    created_at: int = _time()
+
+
+class Session(SQLModel, table=True):
+    """A long-lived login. ``secret_hash`` is the SHA-256 of the refresh secret (the seed's
+    "sessionid"); ``public_id`` names the session (its family) and never changes."""
+
+    __tablename__ = "sessions"
+
+    id: int | None = Field(default=None, primary_key=True)
+    public_id: str = Field(max_length=43, unique=True, index=True)
+    user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    secret_hash: str = Field(max_length=64, unique=True, index=True)
+    previous_secret_hash: str | None = Field(default=None, max_length=64, index=True)
+    created_at: int = _time()
+    rotated_at: int = _time()
+    expires_at: int = _time(index=True)
+    absolute_expires_at: int = _time()
+    user_agent: str = Field(default="", max_length=512)
+    client_addr: str = Field(default="", max_length=64)

@@ -1,0 +1,1 @@
+"""Cryptographic building blocks: passwords, keys, tokens, cookies."""

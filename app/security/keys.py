@@ -1,0 +1,71 @@
+"""Keys that persist across restarts, in files readable only by their owner.
+
+The token keys are a JWK set (newest last): the newest encrypts, every key in
+the set decrypts the tokens that name it by ``kid``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+from pathlib import Path
+
+from joserfc.jwk import KeySet, OctKey
+
+__all__ = ["load_or_create_keyset", "load_or_create_secret", "new_key", "parse_keyset"]
+
+
+def new_key(created_at: int) -> dict[str, str]:
+    secret = OctKey.generate_key(256).as_dict()["k"]
+    if not isinstance(secret, str):
+        raise TypeError("an oct key's 'k' is a string")
+    return {
+        "kty": "oct",
+        "k": secret,
+        "kid": f"{created_at}-{secrets.token_hex(4)}",
+        "alg": "dir",
+        "use": "enc",
+    }
+
+
+def parse_keyset(text: str) -> KeySet:
+    data = json.loads(text)
+    if not isinstance(data, dict) or not isinstance(data.get("keys"), list) or not data["keys"]:
+        raise ValueError("a key set is a JSON object with a non-empty 'keys' list")
+    for key in data["keys"]:
+        if not isinstance(key, dict) or key.get("kty") != "oct" or not key.get("kid"):
+            raise ValueError("every key must be an 'oct' key with a 'kid'")
+    keyset = KeySet.import_key_set(data)  # type: ignore[arg-type]
+    for key in keyset.keys:
+        if len(key.raw_value) != 32:  # type: ignore[arg-type]
+            raise ValueError("every key must be 256 bits (A256GCM)")
+    return keyset
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write atomically; the file is 0600 from its first byte."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.replace(temp, path)
+
+
+def _read_private(path: Path) -> str:
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8")
+
+
+def load_or_create_keyset(path: Path, now: int) -> KeySet:
+    if not path.exists():
+        _write_private(path, json.dumps({"keys": [new_key(now)]}, indent=2))
+    return parse_keyset(_read_private(path))
+
+
+def load_or_create_secret(path: Path) -> str:
+    if not path.exists():
+        _write_private(path, secrets.token_urlsafe(32))
+    return _read_private(path).strip()

@@ -1,0 +1,125 @@
+"""The auth token: a compact JWE (``dir`` + ``A256GCM``) carrying the claims below.
+
+Decoding checks the cryptography and the claim *types*; it does not judge time.
+Every time boundary belongs to :mod:`app.auth.refresh` (a past-``exp`` token is
+still the refresh vehicle that tier 3 needs to read). Any failure at all -
+joserfc's errors, ``ValueError``, ``binascii.Error``, ``TypeError`` on garbage -
+becomes the one :class:`InvalidTokenError`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from joserfc import jwe
+from joserfc.jwk import KeySet
+
+__all__ = ["ALLOWED_ALGORITHMS", "InvalidTokenError", "TokenClaims", "TokenCodec"]
+
+ALG = "dir"
+ENC = "A256GCM"
+ALLOWED_ALGORITHMS = (ALG, ENC)
+_ALLOWED_HEADER = frozenset({"alg", "enc", "kid", "typ"})
+MAX_TOKEN_LENGTH = 4096
+_MAX_TIME = 2**53
+
+
+class InvalidTokenError(Exception):
+    """The token is not one of ours, or not intact. The cause is chained, never shown."""
+
+
+@dataclass(frozen=True, slots=True)
+class TokenClaims:
+    user_id: int
+    email: str
+    session_id: str  # the public id of the session (its family); never a secret
+    secret: str  # the session's current refresh secret (the seed's "sessionid")
+    session_started_at: int
+    issued_at: int
+    access_until: int  # end of the access window (the seed's "cookie expiry")
+    expires_at: int  # hard expiry (the seed's "jwt expiry"); never moved by a renewal
+    session_expires_at: int  # the session's idle/absolute expiry as of minting
+
+    def to_claims(self) -> dict[str, Any]:
+        return {
+            "sub": str(self.user_id),
+            "email": self.email,
+            "sid": self.session_id,
+            "rt": self.secret,
+            "sat": self.session_started_at,
+            "iat": self.issued_at,
+            "aex": self.access_until,
+            "exp": self.expires_at,
+            "sxp": self.session_expires_at,
+        }
+
+    @classmethod
+    def from_claims(cls, claims: dict[str, Any]) -> TokenClaims:
+        sub = claims.get("sub")
+        if not isinstance(sub, str) or not sub.isdecimal() or len(sub) > 18:
+            raise ValueError("sub")
+        return cls(
+            user_id=int(sub),
+            email=_string(claims, "email", 254),
+            session_id=_string(claims, "sid", 64),
+            secret=_string(claims, "rt", 64),
+            session_started_at=_time(claims, "sat"),
+            issued_at=_time(claims, "iat"),
+            access_until=_time(claims, "aex"),
+            expires_at=_time(claims, "exp"),
+            session_expires_at=_time(claims, "sxp"),
+        )
+
+
+def _string(claims: dict[str, Any], name: str, max_length: int) -> str:
+    value = claims.get(name)
+    if not isinstance(value, str) or not 0 < len(value) <= max_length:
+        raise ValueError(name)
+    return value
+
+
+def _time(claims: dict[str, Any], name: str) -> int:
+    value = claims.get(name)
+    # bool is an int in Python, and JSON's 1e309 is a float infinity: neither is a time.
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < _MAX_TIME:
+        raise ValueError(name)
+    return value
+
+
+class TokenCodec:
+    def __init__(self, keys: KeySet) -> None:
+        if not keys.keys:
+            raise ValueError("the key set is empty")
+        self._keys = keys
+        self._current = keys.keys[-1]
+        self._registry = jwe.JWERegistry(algorithms=list(ALLOWED_ALGORITHMS))
+
+    def encode(self, claims: TokenClaims) -> str:
+        header = {"alg": ALG, "enc": ENC, "kid": self._current.kid}
+        payload = json.dumps(claims.to_claims(), separators=(",", ":")).encode()
+        return jwe.encrypt_compact(header, payload, self._current, registry=self._registry)
+
+    def decode(self, token: str) -> TokenClaims:
+        try:
+            if len(token) > MAX_TOKEN_LENGTH or token.count(".") != 4 or not token.isascii():
+                raise ValueError("not a compact JWE")
+            obj = jwe.decrypt_compact(token, self._keys, registry=self._registry)
+            header = obj.headers()
+            if (
+                header.get("alg") != ALG
+                or header.get("enc") != ENC
+                or not set(header) <= _ALLOWED_HEADER
+            ):
+                raise ValueError("header")
+            if obj.plaintext is None:
+                raise ValueError("empty")
+            claims = json.loads(obj.plaintext)
+            if not isinstance(claims, dict):
+                raise ValueError("claims")
+            return TokenClaims.from_claims(claims)
+        except InvalidTokenError:
+            raise
+        except Exception as error:  # garbage raises almost anything; all of it means "not ours"
+            raise InvalidTokenError("invalid token") from error

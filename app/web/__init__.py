@@ -1,0 +1,1 @@
+"""The web layer: the guard, htmx helpers, error pages and routes."""

@@ -1,0 +1,47 @@
+"""Dependencies handed to route handlers through Litestar's ``Provide``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar.di import Provide
+from litestar.exceptions import NotAuthorizedException
+from litestar.plugins.htmx import HTMXRequest
+
+from app.auth.service import AuthService, ClientInfo
+from app.clock import Clock
+from app.config import Settings
+from app.security.tokens import TokenClaims
+from app.web.guard import current_claims
+
+__all__ = ["dependencies"]
+
+
+def _client(request: HTMXRequest) -> ClientInfo:
+    return ClientInfo(
+        user_agent=request.headers.get("user-agent", ""),
+        address=request.client.host if request.client else "",
+    )
+
+
+def _claims(request: HTMXRequest) -> TokenClaims | None:
+    return current_claims(request)
+
+
+def _user(request: HTMXRequest) -> TokenClaims:
+    """The signed-in user, for guarded routes (the guard turned everyone else away)."""
+    claims = current_claims(request)
+    if claims is None:
+        raise NotAuthorizedException()
+    return claims
+
+
+def dependencies(settings: Settings, clock: Clock, service: AuthService) -> dict[str, Any]:
+    return {
+        "settings": Provide(lambda: settings, use_cache=True, sync_to_thread=False),
+        "clock": Provide(lambda: clock, use_cache=True, sync_to_thread=False),
+        "auth": Provide(lambda: service, use_cache=True, sync_to_thread=False),
+        "client": Provide(_client, sync_to_thread=False),
+        "claims": Provide(_claims, sync_to_thread=False),
+        "user": Provide(_user, sync_to_thread=False),
+    }

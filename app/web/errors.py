@@ -1,0 +1,66 @@
+"""Error pages: a plain sentence and the right status, never a stack trace."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from litestar import Request, Response
+from litestar.exceptions import HTTPException
+from litestar.response import Template
+from litestar.types import ExceptionHandlersMap
+
+__all__ = ["exception_handlers"]
+
+log = structlog.get_logger("web")
+
+MESSAGES = {
+    400: "The request could not be understood. Please go back and try again.",
+    403: "This request was refused: the form may have expired or come from another site. "
+    "Please reload the page and try again.",
+    404: "There is no page at this address.",
+    405: "This address does not accept that kind of request.",
+    413: "The request is too large.",
+    429: "Too many attempts. Please wait a moment and try again.",
+    500: "Something went wrong on our side. Please try again.",
+}
+TITLES = {
+    400: "Bad request",
+    403: "Request refused",
+    404: "Not found",
+    405: "Method not allowed",
+    413: "Request too large",
+    429: "Too many attempts",
+    500: "Server error",
+}
+
+
+def _error_page(status: int, headers: dict[str, str] | None = None) -> Response[Any]:
+    message = MESSAGES.get(status, MESSAGES[400] if status < 500 else MESSAGES[500])
+    title = TITLES.get(status, "Error")
+    return Template(
+        "error.html",
+        context={"status": status, "title": title, "message": message},
+        status_code=status,
+        headers={**(headers or {}), "Cache-Control": "no-store"},
+    )
+
+
+def _http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    if exc.status_code >= 500:
+        return _unexpected(request, exc)
+    headers = {
+        k: v for k, v in (exc.headers or {}).items() if k.lower() in {"allow", "retry-after"}
+    }
+    return _error_page(exc.status_code, headers)
+
+
+def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    log.error("unhandled_error", path=request.url.path, error=type(exc).__name__, exc_info=exc)
+    return _error_page(500)
+
+
+exception_handlers: ExceptionHandlersMap = {
+    HTTPException: _http_exception,
+    Exception: _unexpected,
+}

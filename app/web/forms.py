@@ -1,0 +1,108 @@
+"""Form input: read fields leniently, validate strictly, answer in plain words."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+from email_validator import EmailNotValidError, validate_email
+
+from app.config import Settings
+
+__all__ = [
+    "MAX_EMAIL_LENGTH",
+    "CredentialsForm",
+    "field_text",
+    "safe_next",
+]
+
+MAX_EMAIL_LENGTH = 254
+
+EMAIL_MISSING = "Enter your email address."
+EMAIL_TOO_LONG = f"That email address is too long ({MAX_EMAIL_LENGTH} characters at most)."
+EMAIL_INVALID = "That is not a valid email address."
+PASSWORD_TOO_SHORT = "Use at least {min} characters for your password."
+PASSWORD_TOO_LONG = "Use at most {max} characters for your password."
+PASSWORD_MISMATCH = "The two passwords do not match."
+
+
+def field_text(form: Any, name: str) -> str:
+    """The text of one form field; a missing field, a file or a repeated field gives ''."""
+    try:
+        values = form.getall(name)
+    except (KeyError, AttributeError):
+        values = []
+    if len(values) != 1 or not isinstance(values[0], str):
+        return ""
+    return str(values[0])
+
+
+def normalize_email(raw: str) -> tuple[str, str | None]:
+    """(normalized email, error message or None). Trimmed, lower-cased, validated."""
+    email = raw.strip()
+    if not email:
+        return email, EMAIL_MISSING
+    if len(email) > MAX_EMAIL_LENGTH:
+        return email[:MAX_EMAIL_LENGTH], EMAIL_TOO_LONG
+    try:
+        info = validate_email(email, check_deliverability=False)
+    except EmailNotValidError:
+        return email, EMAIL_INVALID
+    normalized = info.normalized.lower()
+    if len(normalized) > MAX_EMAIL_LENGTH:
+        return email, EMAIL_TOO_LONG
+    return normalized, None
+
+
+@dataclass
+class CredentialsForm:
+    """The register and login forms: what was typed and what is wrong with it."""
+
+    email: str = ""
+    password: str = field(default="", repr=False)
+    password_confirm: str | None = field(default=None, repr=False)
+    next: str = ""
+    errors: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def parse(cls, form: Any) -> CredentialsForm:
+        confirm = field_text(form, "password_confirm") if "password_confirm" in form else None
+        return cls(
+            email=field_text(form, "email"),
+            password=field_text(form, "password"),
+            password_confirm=confirm,
+            next=field_text(form, "next"),
+        )
+
+    def validate_login(self) -> bool:
+        self.email, error = normalize_email(self.email)
+        if error:
+            self.errors["email"] = error
+        if not self.password:
+            self.errors["password"] = "Enter your password."
+        return not self.errors
+
+    def validate_registration(self, settings: Settings) -> bool:
+        self.email, error = normalize_email(self.email)
+        if error:
+            self.errors["email"] = error
+        length = len(unicodedata.normalize("NFKC", self.password))
+        if length < settings.password_min_length:
+            self.errors["password"] = PASSWORD_TOO_SHORT.format(min=settings.password_min_length)
+        elif length > settings.password_max_length:
+            self.errors["password"] = PASSWORD_TOO_LONG.format(max=settings.password_max_length)
+        if self.password_confirm is not None and self.password_confirm != self.password:
+            self.errors["password_confirm"] = PASSWORD_MISMATCH
+        return not self.errors
+
+
+def safe_next(value: str | None, default: str = "/dashboard") -> str:
+    """``value`` if it is a local path (no open redirect), else ``default``."""
+    if not value or len(value) > 2048:
+        return default
+    if not value.startswith("/") or value.startswith(("//", "/\\")):
+        return default
+    if "\\" in value or any(ord(c) < 0x20 or ord(c) == 0x7F for c in value):
+        return default
+    return value

@@ -1,0 +1,49 @@
+"""``/_test/clock``: move the server's clock. Mounted only when ``APP_TEST_CLOCK`` is on."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from litestar import Request, Response, get, post
+
+from app.clock import TestClock, from_iso, to_iso
+
+__all__ = ["move_clock", "read_clock"]
+
+
+def _now(clock: TestClock) -> dict[str, str]:
+    return {"now": to_iso(clock.now())}
+
+
+@get("/_test/clock", name="test_clock", opt={"exclude_from_csrf": True})
+async def read_clock(clock: TestClock) -> dict[str, str]:
+    return _now(clock)
+
+
+@post("/_test/clock", name="test_clock_move", status_code=200, opt={"exclude_from_csrf": True})
+async def move_clock(request: Request[Any, Any, Any], clock: TestClock) -> Response[Any]:
+    try:
+        body = await request.json()
+    except Exception:  # any undecodable body is the client's mistake
+        body = None
+    if not isinstance(body, dict):
+        return _bad('Send a JSON object: {"advance": seconds} or {"set": "<ISO-8601>"}.')
+    if "advance" in body:
+        seconds = body["advance"]
+        valid = isinstance(seconds, int | float) and not isinstance(seconds, bool)
+        if not valid or not math.isfinite(seconds):
+            return _bad('"advance" must be a number of seconds.')
+        clock.advance(int(seconds))
+    elif "set" in body:
+        try:
+            clock.set(from_iso(str(body["set"])))
+        except (ValueError, OverflowError):
+            return _bad('"set" must be an ISO-8601 date and time.')
+    else:
+        return _bad('Send {"advance": seconds} or {"set": "<ISO-8601>"}.')
+    return Response(_now(clock))
+
+
+def _bad(message: str) -> Response[dict[str, str]]:
+    return Response({"error": message}, status_code=400)

@@ -1,0 +1,31 @@
+"""Jinja2 set-up: filters that show times to a person."""
+
+from __future__ import annotations
+
+from litestar.plugins.jinja import JinjaTemplateEngine
+
+from app.clock import to_iso
+
+__all__ = ["configure", "relative", "timestamp"]
+
+
+def timestamp(when: int) -> str:
+    return to_iso(when).replace("T", " ").replace("Z", " UTC")
+
+
+def relative(when: int, now: int) -> str:
+    delta = when - now
+    size = abs(delta)
+    for unit, seconds in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if size >= seconds:
+            count = size // seconds
+            text = f"{count} {unit}{'s' if count != 1 else ''}"
+            break
+    else:
+        text = f"{size} second{'s' if size != 1 else ''}"
+    return f"in {text}" if delta > 0 else ("now" if delta == 0 else f"{text} ago")
+
+
+def configure(engine: JinjaTemplateEngine) -> None:
+    engine.engine.filters["timestamp"] = timestamp
+    engine.engine.globals["relative"] = relative
