@@ -2,19 +2,38 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeAlias
 
-from litestar.di import Provide
+from litestar.di import NamedDependency, Provide
 from litestar.exceptions import NotAuthorizedException
+from litestar.params import SkipValidation
 from litestar.plugins.htmx import HTMXRequest
 
 from app.auth.service import AuthService, ClientInfo
-from app.clock import Clock
+from app.clock import Clock, TestClock
 from app.config import Settings
 from app.security.tokens import TokenClaims
 from app.web.guard import current_claims
 
-__all__ = ["dependencies"]
+__all__ = [
+    "AppClock",
+    "AppSettings",
+    "Auth",
+    "Client",
+    "OptionalClaims",
+    "SignedIn",
+    "TestClockDep",
+    "dependencies",
+]
+
+# Handler parameter types: injected by name, trusted (our own objects need no validation).
+AppSettings: TypeAlias = NamedDependency[SkipValidation[Settings]]
+AppClock: TypeAlias = NamedDependency[SkipValidation[Clock]]
+TestClockDep: TypeAlias = NamedDependency[SkipValidation[TestClock]]
+Auth: TypeAlias = NamedDependency[SkipValidation[AuthService]]
+Client: TypeAlias = NamedDependency[SkipValidation[ClientInfo]]
+OptionalClaims: TypeAlias = NamedDependency[SkipValidation[TokenClaims | None]]
+SignedIn: TypeAlias = NamedDependency[SkipValidation[TokenClaims]]
 
 
 def _client(request: HTMXRequest) -> ClientInfo:

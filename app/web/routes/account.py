@@ -8,9 +8,9 @@ from typing import Any
 from litestar import Response, get, post
 from litestar.plugins.htmx import HTMXRequest
 
-from app.auth.service import AuthService, ClientInfo, EmailTakenError
+from app.auth.service import EmailTakenError
 from app.config import Settings
-from app.security.tokens import TokenClaims
+from app.web.deps import AppSettings, Auth, Client, OptionalClaims
 from app.web.forms import CredentialsForm, safe_next
 from app.web.guard import NOTICE_COOKIE, clear_cookie, issue_cookie, set_notice
 from app.web.htmx import page, redirect
@@ -30,7 +30,7 @@ def _form_page(
     request: HTMXRequest,
     template: str,
     form: CredentialsForm,
-    claims: TokenClaims | None,
+    claims: OptionalClaims,
     *,
     status_code: int = 200,
     message: str | None = None,
@@ -48,17 +48,17 @@ def _form_page(
 
 
 @get("/register", name="register")
-async def register_page(request: HTMXRequest, claims: TokenClaims | None) -> Response[Any]:
+async def register_page(request: HTMXRequest, claims: OptionalClaims) -> Response[Any]:
     return _form_page(request, "register.html", CredentialsForm(), claims)
 
 
 @post("/register", name="register_submit")
 async def register(
     request: HTMXRequest,
-    auth: AuthService,
-    settings: Settings,
-    client: ClientInfo,
-    claims: TokenClaims | None,
+    auth: Auth,
+    settings: AppSettings,
+    client: Client,
+    claims: OptionalClaims,
 ) -> Response[Any]:
     form = CredentialsForm.parse(await request.form())
     if not form.validate_registration(settings):
@@ -73,7 +73,7 @@ async def register(
 
 
 @get("/login", name="login")
-async def login_page(request: HTMXRequest, claims: TokenClaims | None) -> Response[Any]:
+async def login_page(request: HTMXRequest, claims: OptionalClaims) -> Response[Any]:
     form = CredentialsForm(next=safe_next(request.query_params.get("next"), default=""))
     notice = NOTICES.get(request.cookies.get(NOTICE_COOKIE, ""))
     if NOTICE_COOKIE in request.cookies:
@@ -83,7 +83,7 @@ async def login_page(request: HTMXRequest, claims: TokenClaims | None) -> Respon
 
 @post("/login", name="login_submit")
 async def login(
-    request: HTMXRequest, auth: AuthService, client: ClientInfo, claims: TokenClaims | None
+    request: HTMXRequest, auth: Auth, client: Client, claims: OptionalClaims
 ) -> Response[Any]:
     form = CredentialsForm.parse(await request.form())
     form.next = safe_next(form.next, default="")
@@ -100,9 +100,7 @@ async def login(
 
 
 @post("/logout", name="logout")
-async def logout(
-    request: HTMXRequest, auth: AuthService, claims: TokenClaims | None
-) -> Response[Any]:
+async def logout(request: HTMXRequest, auth: Auth, claims: OptionalClaims) -> Response[Any]:
     if claims is not None:
         await auth.logout(claims)
     clear_cookie(request)

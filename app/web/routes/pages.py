@@ -7,8 +7,7 @@ from typing import Any
 from litestar import Response, get
 from litestar.plugins.htmx import HTMXRequest
 
-from app.clock import Clock
-from app.security.tokens import TokenClaims
+from app.web.deps import AppClock, OptionalClaims, SignedIn
 from app.web.guard import GUARDED, auth_result
 from app.web.htmx import page
 
@@ -22,7 +21,7 @@ TIERS = {
 
 
 @get("/", name="index")
-async def index(claims: TokenClaims | None) -> Response[str]:
+async def index(claims: OptionalClaims) -> Response[str]:
     target = "/dashboard" if claims is not None else "/login"
     return Response(
         "", status_code=303, headers={"Location": target, "Vary": "Cookie"}, media_type="text/plain"
@@ -30,7 +29,7 @@ async def index(claims: TokenClaims | None) -> Response[str]:
 
 
 @get("/dashboard", name="dashboard", opt=GUARDED)
-async def dashboard(request: HTMXRequest, user: TokenClaims, clock: Clock) -> Response[Any]:
+async def dashboard(request: HTMXRequest, user: SignedIn, clock: AppClock) -> Response[Any]:
     claims = user
     context = {
         "claims": claims,

@@ -7,22 +7,23 @@ from typing import Any
 
 from litestar import Request, Response, get, post
 
-from app.clock import TestClock, from_iso, to_iso
+from app.clock import from_iso, to_iso
+from app.web.deps import TestClockDep
 
 __all__ = ["move_clock", "read_clock"]
 
 
-def _now(clock: TestClock) -> dict[str, str]:
+def _now(clock: TestClockDep) -> dict[str, str]:
     return {"now": to_iso(clock.now())}
 
 
 @get("/_test/clock", name="test_clock", opt={"exclude_from_csrf": True})
-async def read_clock(clock: TestClock) -> dict[str, str]:
+async def read_clock(clock: TestClockDep) -> dict[str, str]:
     return _now(clock)
 
 
 @post("/_test/clock", name="test_clock_move", status_code=200, opt={"exclude_from_csrf": True})
-async def move_clock(request: Request[Any, Any, Any], clock: TestClock) -> Response[Any]:
+async def move_clock(request: Request[Any, Any, Any], clock: TestClockDep) -> Response[Any]:
     try:
         body = await request.json()
     except Exception:  # any undecodable body is the client's mistake
