@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     token_ttl: Duration = 86400
     session_ttl: Duration = 14 * 86400
     session_max_age: Duration = 30 * 86400
+    rotation_grace: Duration = 30
+    revocation_store: str = "memory"
 
     max_body: Annotated[int, Field(gt=0)] = 64 * 1024
     cookie_secure: bool = True

@@ -14,6 +14,7 @@ from litestar.template.config import TemplateConfig
 
 from app.auth.refresh import Policy
 from app.auth.service import AuthService
+from app.auth.stores import Denylist, Successors, create_store
 from app.clock import Clock, SystemClock, TestClock
 from app.config import Settings, load_settings
 from app.db.engine import create_engine, create_tables, session_factory
@@ -46,6 +47,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         else load_or_create_keyset(settings.resolved_keys_file, clock.now())
     )
     engine = create_engine(settings.resolved_database_url)
+    store = create_store(settings.revocation_store)
     service = AuthService(
         db=session_factory(engine),
         clock=clock,
@@ -61,11 +63,15 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             token_ttl=settings.token_ttl,
             session_ttl=settings.session_ttl,
             session_max_age=settings.session_max_age,
+            rotation_grace=settings.rotation_grace,
         ),
+        denylist=Denylist(store, ttl=settings.token_ttl),
+        successors=Successors(store, grace=settings.rotation_grace),
     )
 
     async def _start(_: Litestar) -> None:
         await create_tables(engine)
+        await service.restore_denylist()
 
     async def _stop(_: Litestar) -> None:
         await engine.dispose()

@@ -6,11 +6,14 @@ moment is *inside* a window while ``now < end``:
 
     tier 1  now <  access_until                -> Serve   (token alone, no DB)
     tier 2  access_until <= now < expires_at   -> Renew   (new access window, same expiry, no DB)
-    tier 3  expires_at <= now                  -> CheckSession, then with the row:
+    tier 3  expires_at <= now                  -> CheckSession, then with the row found by
+            the token's secret (as the current secret, or as the one just rotated away):
               no row / another user's row       -> Reject(SESSION_MISSING)
               now >= absolute_expires_at        -> Reject(SESSION_EXPIRED), row deleted
               now >= expires_at (idle)          -> Reject(SESSION_EXPIRED), row deleted
-              otherwise                         -> Rotate (new secret, new token)
+              current secret                    -> Rotate (new secret, new token)
+              previous secret, now <  rotated_at + grace  -> Follow (onto the one successor)
+              previous secret, now >= rotated_at + grace  -> RevokeFamily (a copy is in use)
 """
 
 from __future__ import annotations
@@ -22,10 +25,12 @@ from app.security.tokens import TokenClaims
 
 __all__ = [
     "CheckSession",
+    "Follow",
     "Policy",
     "Reject",
     "RejectReason",
     "Renew",
+    "RevokeFamily",
     "Rotate",
     "Serve",
     "SessionState",
@@ -44,6 +49,7 @@ class Policy:
     token_ttl: int
     session_ttl: int  # idle lifetime, renewed by each rotation
     session_max_age: int  # absolute lifetime from login, never renewed
+    rotation_grace: int = 30  # how long a just-rotated secret still leads to its successor
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,14 +58,17 @@ class SessionState:
 
     user_id: int
     created_at: int
+    rotated_at: int
     expires_at: int
     absolute_expires_at: int
+    matched_previous: bool = False  # the token's secret is the one rotated away last
 
 
 class RejectReason(StrEnum):
     INVALID_TOKEN = "invalid_token"
     SESSION_MISSING = "session_missing"
     SESSION_EXPIRED = "session_expired"
+    SESSION_REVOKED = "session_revoked"
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +92,20 @@ class Rotate:
 
 
 @dataclass(frozen=True, slots=True)
+class Follow:
+    """The secret was rotated moments ago by a concurrent request: use its successor."""
+
+    claims: TokenClaims
+
+
+@dataclass(frozen=True, slots=True)
+class RevokeFamily:
+    """A secret rotated away long ago came back: two parties hold the session."""
+
+    claims: TokenClaims
+
+
+@dataclass(frozen=True, slots=True)
 class Reject:
     reason: RejectReason
     delete_row: bool = False
@@ -96,12 +119,18 @@ def decide_token(claims: TokenClaims, now: int) -> Serve | Renew | CheckSession:
     return CheckSession(claims)
 
 
-def decide_session(claims: TokenClaims, row: SessionState | None, now: int) -> Rotate | Reject:
+def decide_session(
+    claims: TokenClaims, row: SessionState | None, now: int, policy: Policy
+) -> Rotate | Follow | RevokeFamily | Reject:
     if row is None or row.user_id != claims.user_id:
         return Reject(RejectReason.SESSION_MISSING)
     if now >= row.absolute_expires_at or now >= row.expires_at:
         return Reject(RejectReason.SESSION_EXPIRED, delete_row=True)
-    return Rotate(claims)
+    if not row.matched_previous:
+        return Rotate(claims)
+    if now < row.rotated_at + policy.rotation_grace:
+        return Follow(claims)
+    return RevokeFamily(claims)
 
 
 def session_expiry(now: int, absolute_expires_at: int, policy: Policy) -> int:

@@ -6,15 +6,19 @@ from sqlalchemy import delete, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.db.models import Session, User
+from app.auth.events import REVOKING
+from app.db.models import AuthEvent, Session, User
 
 __all__ = [
+    "add_event",
     "add_session",
     "add_user",
     "delete_session",
     "delete_session_by_public_id",
+    "find_session_by_previous_hash",
     "find_session_by_secret_hash",
     "find_user_by_email",
+    "revocations_since",
     "rotate_session",
     "set_password_hash",
 ]
@@ -78,3 +82,25 @@ async def delete_session_by_public_id(db: AsyncSession, *, user_id: int, public_
     await db.exec(
         delete(Session).where(col(Session.user_id) == user_id, col(Session.public_id) == public_id)
     )
+
+
+async def find_session_by_previous_hash(db: AsyncSession, secret_hash: str) -> Session | None:
+    result = await db.exec(select(Session).where(Session.previous_secret_hash == secret_hash))
+    return result.first()
+
+
+async def add_event(db: AsyncSession, event: AuthEvent) -> None:
+    db.add(event)
+    await db.flush()
+
+
+async def revocations_since(db: AsyncSession, since: int) -> list[tuple[str, int]]:
+    """(session public id, when) of every revoking event since ``since``."""
+    result = await db.exec(
+        select(AuthEvent.session_public_id, AuthEvent.created_at).where(
+            col(AuthEvent.created_at) >= since,
+            col(AuthEvent.kind).in_([kind.value for kind in REVOKING]),
+            col(AuthEvent.session_public_id).is_not(None),
+        )
+    )
+    return [(public_id, created_at) for public_id, created_at in result.all() if public_id]

@@ -1,7 +1,7 @@
 """The auth service: carries out registration, login, logout and the refresh decision.
 
-Each operation reads the clock once and passes ``now`` down. Database writes of
-one operation happen in one transaction.
+Each operation reads the clock once and passes ``now`` down. The database writes of
+one operation (rows and the activity log) happen in one transaction.
 """
 
 from __future__ import annotations
@@ -16,11 +16,14 @@ from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.auth import repository
+from app.auth.events import EventKind
 from app.auth.refresh import (
+    Follow,
     Policy,
     Reject,
     RejectReason,
     Renew,
+    RevokeFamily,
     Serve,
     SessionState,
     decide_session,
@@ -30,8 +33,9 @@ from app.auth.refresh import (
     rotated,
     session_expiry,
 )
+from app.auth.stores import Denylist, Successors
 from app.clock import Clock
-from app.db.models import Session, User
+from app.db.models import AuthEvent, Session, User
 from app.security.passwords import PasswordService
 from app.security.tokens import InvalidTokenError, TokenClaims, TokenCodec
 
@@ -72,7 +76,7 @@ class AuthResult:
     issued: IssuedToken | None = None
     clear_cookie: bool = False
     reason: RejectReason | None = None
-    tier: int = 0  # 1 served from the token, 2 renewed, 3 rotated; 0 not signed in
+    tier: int = 0  # 1 served from the token, 2 renewed, 3 session checked; 0 not signed in
 
 
 ANONYMOUS = AuthResult()
@@ -91,16 +95,20 @@ class AuthService:
         codec: TokenCodec,
         passwords: PasswordService,
         policy: Policy,
+        denylist: Denylist,
+        successors: Successors,
     ) -> None:
         self._db = db
         self._clock = clock
         self._codec = codec
         self._passwords = passwords
         self._policy = policy
+        self._denylist = denylist
+        self._successors = successors
 
     # -- the guard ---------------------------------------------------------
 
-    async def authenticate(self, token: str | None) -> AuthResult:
+    async def authenticate(self, token: str | None, client: ClientInfo) -> AuthResult:
         if token is None:
             return ANONYMOUS
         now = self._clock.now()
@@ -108,43 +116,84 @@ class AuthService:
             claims = self._codec.decode(token)
         except InvalidTokenError:
             return self._reject(Reject(RejectReason.INVALID_TOKEN))
+        if await self._denylist.is_revoked(claims.session_id, now):
+            return self._reject(Reject(RejectReason.SESSION_REVOKED))
         outcome = decide_token(claims, now)
         if isinstance(outcome, Serve):
             return AuthResult(claims=claims, tier=1)
         if isinstance(outcome, Renew):
             issued = self._issue(renewed(claims, now, self._policy), now)
             return AuthResult(claims=issued.claims, issued=issued, tier=2)
-        return await self._check_session(claims, now)
+        return await self._check_session(claims, now, client)
 
-    async def _check_session(self, claims: TokenClaims, now: int) -> AuthResult:
+    async def _check_session(self, claims: TokenClaims, now: int, client: ClientInfo) -> AuthResult:
         old_hash = hash_secret(claims.secret)
         async with self._db() as db, db.begin():
             row = await repository.find_session_by_secret_hash(db, old_hash)
-            state = _state(row)
-            decision = decide_session(claims, state, now)
-            if isinstance(decision, Reject):
-                if decision.delete_row and row is not None and row.id is not None:
+            matched_previous = False
+            if row is None:
+                row = await repository.find_session_by_previous_hash(db, old_hash)
+                matched_previous = row is not None
+            decision = decide_session(claims, _state(row, matched_previous), now, self._policy)
+            if row is None or row.id is None or isinstance(decision, Reject):
+                if isinstance(decision, Reject) and decision.delete_row and row and row.id:
                     await repository.delete_session(db, row.id)
-                return self._reject(decision)
-            if row is None or row.id is None:  # unreachable: Rotate means a row was found
-                return self._reject(Reject(RejectReason.SESSION_MISSING))
-            secret = secrets.token_urlsafe(32)
-            expires_at = session_expiry(now, row.absolute_expires_at, self._policy)
-            won = await repository.rotate_session(
-                db,
-                session_id=row.id,
-                old_hash=old_hash,
-                new_hash=hash_secret(secret),
-                now=now,
-                expires_at=expires_at,
-            )
-            if not won:  # another request rotated this secret first
-                return self._reject(Reject(RejectReason.SESSION_MISSING))
-        new_claims = rotated(
-            claims, secret=secret, session_expires_at=expires_at, now=now, policy=self._policy
+                return self._reject(
+                    decision
+                    if isinstance(decision, Reject)
+                    else Reject(RejectReason.SESSION_MISSING)
+                )
+            if isinstance(decision, RevokeFamily):
+                await repository.delete_session(db, row.id)
+                await self._event(db, EventKind.REUSE_DETECTED, now, claims, client)
+            elif not isinstance(decision, Follow):
+                secret = secrets.token_urlsafe(32)
+                expires_at = session_expiry(now, row.absolute_expires_at, self._policy)
+                won = await repository.rotate_session(
+                    db,
+                    session_id=row.id,
+                    old_hash=old_hash,
+                    new_hash=hash_secret(secret),
+                    now=now,
+                    expires_at=expires_at,
+                )
+                if won:
+                    new_claims = rotated(
+                        claims,
+                        secret=secret,
+                        session_expires_at=expires_at,
+                        now=now,
+                        policy=self._policy,
+                    )
+                    issued = self._issue(new_claims, now)
+                    await self._event(db, EventKind.ROTATED, now, claims, client)
+                    # Before the commit: a request that lost the race waits for the commit,
+                    # then finds the successor here.
+                    await self._successors.remember(old_hash, issued.token, rotated_at=now)
+                    return AuthResult(claims=new_claims, issued=issued, tier=3)
+                decision = Follow(claims)  # a concurrent request rotated this secret first
+        if isinstance(decision, RevokeFamily):
+            await self._denylist.revoke(claims.session_id, revoked_at=now, now=now)
+            log.warning("reuse_detected", user_id=claims.user_id, session=claims.session_id)
+            return self._reject(Reject(RejectReason.SESSION_REVOKED))
+        return await self._follow(claims, old_hash, now)
+
+    async def _follow(self, claims: TokenClaims, old_hash: str, now: int) -> AuthResult:
+        """Serve a request that raced a rotation, moving it onto the one successor."""
+        successor = await self._successors.find(old_hash, now)
+        if successor is not None:
+            try:
+                new_claims = self._codec.decode(successor)
+            except InvalidTokenError:
+                successor = None
+        if successor is None:
+            # The successor is known to another process (memory store) or already gone:
+            # serve this request and leave the cookie alone; the winner's response sets it.
+            return AuthResult(claims=claims, tier=3)
+        issued = IssuedToken(
+            claims=new_claims, token=successor, max_age=new_claims.session_expires_at - now
         )
-        log.info("session_rotated", user_id=claims.user_id, session=claims.session_id)
-        return AuthResult(claims=new_claims, issued=self._issue(new_claims, now), tier=3)
+        return AuthResult(claims=new_claims, issued=issued, tier=3)
 
     def _reject(self, decision: Reject) -> AuthResult:
         log.info("not_signed_in", reason=decision.reason.value)
@@ -155,6 +204,29 @@ class AuthService:
             claims=claims,
             token=self._codec.encode(claims),
             max_age=claims.session_expires_at - now,
+        )
+
+    async def _event(
+        self,
+        db: AsyncSession,
+        kind: EventKind,
+        now: int,
+        claims: TokenClaims | None,
+        client: ClientInfo,
+        *,
+        user_id: int | None = None,
+        session_id: str | None = None,
+    ) -> None:
+        await repository.add_event(
+            db,
+            AuthEvent(
+                created_at=now,
+                user_id=claims.user_id if claims else user_id,
+                session_public_id=claims.session_id if claims else session_id,
+                kind=kind.value,
+                client_addr=client.address[:64],
+                user_agent=client.user_agent[:512],
+            ),
         )
 
     # -- forms -------------------------------------------------------------
@@ -172,6 +244,7 @@ class AuthService:
                     db, email=email, password_hash=password_hash, now=now
                 )
                 issued = await self._start_session(db, user, client, now)
+                await self._event(db, EventKind.REGISTERED, now, issued.claims, client)
         except IntegrityError as error:  # a concurrent registration of the same email won
             raise EmailTakenError(email) from error
         log.info("registered", user_id=user.id, session=issued.claims.session_id)
@@ -184,23 +257,40 @@ class AuthService:
         ok, new_hash = await self._passwords.verify(
             user.password_hash if user is not None else None, password
         )
-        if user is None or user.id is None or not ok:
-            log.info("login_failed", user_id=user.id if user is not None else None)
-            return None
         now = self._clock.now()
+        if user is None or user.id is None or not ok:
+            async with self._db() as db, db.begin():
+                user_id = user.id if user is not None else None
+                await self._event(db, EventKind.SIGN_IN_FAILED, now, None, client, user_id=user_id)
+            log.info("sign_in_failed", user_id=user.id if user is not None else None)
+            return None
         async with self._db() as db, db.begin():
             if new_hash is not None:
                 await repository.set_password_hash(db, user.id, new_hash)
             issued = await self._start_session(db, user, client, now)
+            await self._event(db, EventKind.SIGNED_IN, now, issued.claims, client)
         log.info("signed_in", user_id=user.id, session=issued.claims.session_id)
         return issued
 
-    async def logout(self, claims: TokenClaims) -> None:
+    async def logout(self, claims: TokenClaims, client: ClientInfo) -> None:
+        """End this session everywhere at once: row deleted, outstanding tokens denied."""
+        now = self._clock.now()
         async with self._db() as db, db.begin():
             await repository.delete_session_by_public_id(
                 db, user_id=claims.user_id, public_id=claims.session_id
             )
+            await self._event(db, EventKind.SIGNED_OUT, now, claims, client)
+        await self._denylist.revoke(claims.session_id, revoked_at=now, now=now)
         log.info("signed_out", user_id=claims.user_id, session=claims.session_id)
+
+    async def restore_denylist(self) -> int:
+        """At start-up: sessions revoked within the last token lifetime stay revoked."""
+        now = self._clock.now()
+        async with self._db() as db:
+            revoked = await repository.revocations_since(db, now - self._policy.token_ttl)
+        for session_id, revoked_at in revoked:
+            await self._denylist.revoke(session_id, revoked_at=revoked_at, now=now)
+        return len(revoked)
 
     async def _start_session(
         self, db: AsyncSession, user: User, client: ClientInfo, now: int
@@ -236,12 +326,14 @@ class AuthService:
         return self._issue(claims, now)
 
 
-def _state(row: Session | None) -> SessionState | None:
+def _state(row: Session | None, matched_previous: bool) -> SessionState | None:
     if row is None:
         return None
     return SessionState(
         user_id=row.user_id,
         created_at=row.created_at,
+        rotated_at=row.rotated_at,
         expires_at=row.expires_at,
         absolute_expires_at=row.absolute_expires_at,
+        matched_previous=matched_previous,
     )

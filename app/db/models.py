@@ -8,7 +8,7 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, Column
 from sqlmodel import Field, SQLModel
 
-__all__ = ["Session", "User"]
+__all__ = ["AuthEvent", "Session", "User"]
 
 
 def _time(*, index: bool = False, nullable: bool = False) -> int:
@@ -42,3 +42,17 @@ class Session(SQLModel, table=True):
     absolute_expires_at: int = _time()
     user_agent: str = Field(default="", max_length=512)
     client_addr: str = Field(default="", max_length=64)
+
+
+class AuthEvent(SQLModel, table=True):
+    """The activity log: who did what, when, from where. Never a secret."""
+
+    __tablename__ = "auth_events"
+
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: int = _time(index=True)
+    user_id: int | None = Field(default=None, index=True)
+    session_public_id: str | None = Field(default=None, max_length=43, index=True)
+    kind: str = Field(max_length=32, index=True)
+    client_addr: str = Field(default="", max_length=64)
+    user_agent: str = Field(default="", max_length=512)

@@ -100,9 +100,11 @@ async def login(
 
 
 @post("/logout", name="logout")
-async def logout(request: HTMXRequest, auth: Auth, claims: OptionalClaims) -> Response[Any]:
+async def logout(
+    request: HTMXRequest, auth: Auth, client: Client, claims: OptionalClaims
+) -> Response[Any]:
     if claims is not None:
-        await auth.logout(claims)
+        await auth.logout(claims, client)
     clear_cookie(request)
     set_notice(request, "signed_out")
     return redirect(request, request.app.route_reverse("login"))
