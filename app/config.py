@@ -56,6 +56,10 @@ class Settings(BaseSettings):
     session_max_age: Duration = 30 * 86400
     rotation_grace: Duration = 30
     revocation_store: str = "memory"
+    event_retention: Duration = 90 * 86400
+    purge_interval: Annotated[
+        int, BeforeValidator(lambda v: 0 if v in {0, "0"} else parse_duration(v))
+    ] = 3600
 
     max_body: Annotated[int, Field(gt=0)] = 64 * 1024
     cookie_secure: bool = True

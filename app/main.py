@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,8 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 
+from app.auth.account import AccountService
+from app.auth.maintenance import Purger
 from app.auth.refresh import Policy
 from app.auth.service import AuthService
 from app.auth.stores import Denylist, Successors, create_store
@@ -26,7 +29,8 @@ from app.web import templating
 from app.web.deps import dependencies
 from app.web.errors import exception_handlers
 from app.web.guard import AuthGuardMiddleware
-from app.web.routes import account, pages, test_clock
+from app.web.routes import account as account_routes
+from app.web.routes import pages, password, sessions, test_clock
 
 __all__ = ["create_app"]
 
@@ -48,16 +52,18 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     )
     engine = create_engine(settings.resolved_database_url)
     store = create_store(settings.revocation_store)
+    denylist = Denylist(store, ttl=settings.token_ttl)
+    passwords = PasswordService(
+        time_cost=settings.argon2_time_cost,
+        memory_cost=settings.argon2_memory_cost,
+        parallelism=settings.argon2_parallelism,
+        concurrency=settings.hash_concurrency,
+    )
     service = AuthService(
         db=session_factory(engine),
         clock=clock,
         codec=TokenCodec(keys),
-        passwords=PasswordService(
-            time_cost=settings.argon2_time_cost,
-            memory_cost=settings.argon2_memory_cost,
-            parallelism=settings.argon2_parallelism,
-            concurrency=settings.hash_concurrency,
-        ),
+        passwords=passwords,
         policy=Policy(
             access_ttl=settings.access_ttl,
             token_ttl=settings.token_ttl,
@@ -65,26 +71,43 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             session_max_age=settings.session_max_age,
             rotation_grace=settings.rotation_grace,
         ),
-        denylist=Denylist(store, ttl=settings.token_ttl),
+        denylist=denylist,
         successors=Successors(store, grace=settings.rotation_grace),
     )
+
+    account = AccountService(
+        db=session_factory(engine), clock=clock, passwords=passwords, denylist=denylist
+    )
+    purger = Purger(
+        db=session_factory(engine), clock=clock, event_retention=settings.event_retention
+    )
+    background: list[asyncio.Task[None]] = []
 
     async def _start(_: Litestar) -> None:
         await create_tables(engine)
         await service.restore_denylist()
+        if settings.purge_interval:
+            background.append(asyncio.create_task(purger.run_every(settings.purge_interval)))
 
     async def _stop(_: Litestar) -> None:
+        for task in background:
+            task.cancel()
         await engine.dispose()
 
     route_handlers: list[Any] = [
         pages.index,
         pages.dashboard,
         pages.healthz,
-        account.register_page,
-        account.register,
-        account.login_page,
-        account.login,
-        account.logout,
+        account_routes.register_page,
+        account_routes.register,
+        account_routes.login_page,
+        account_routes.login,
+        account_routes.logout,
+        sessions.sessions_page,
+        sessions.revoke_session,
+        sessions.revoke_others,
+        password.password_page,
+        password.change_password,
         create_static_files_router(path="/static", directories=[ROOT / "static"], name="static"),
     ]
     if settings.test_clock:
@@ -92,7 +115,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
 
     app = Litestar(
         route_handlers=route_handlers,
-        dependencies=dependencies(settings, clock, service),
+        dependencies=dependencies(settings, clock, service, account),
         middleware=[AuthGuardMiddleware(service, settings)],
         csrf_config=CSRFConfig(
             secret=load_or_create_secret(settings.data_dir / "csrf.key"),
@@ -119,6 +142,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.state.clock = clock
     app.state.engine = engine
     app.state.auth = service
+    app.state.account = account
+    app.state.purger = purger
     return app
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, update
+from sqlalchemy import delete, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -15,9 +15,15 @@ __all__ = [
     "add_user",
     "delete_session",
     "delete_session_by_public_id",
+    "delete_sessions_except",
     "find_session_by_previous_hash",
+    "find_session_by_public_id",
     "find_session_by_secret_hash",
     "find_user_by_email",
+    "list_live_sessions",
+    "purge_events_before",
+    "purge_expired_sessions",
+    "recent_events",
     "revocations_since",
     "rotate_session",
     "set_password_hash",
@@ -104,3 +110,67 @@ async def revocations_since(db: AsyncSession, since: int) -> list[tuple[str, int
         )
     )
     return [(public_id, created_at) for public_id, created_at in result.all() if public_id]
+
+
+async def list_live_sessions(db: AsyncSession, user_id: int, now: int) -> list[Session]:
+    result = await db.exec(
+        select(Session)
+        .where(
+            col(Session.user_id) == user_id,
+            col(Session.expires_at) > now,
+            col(Session.absolute_expires_at) > now,
+        )
+        .order_by(col(Session.rotated_at).desc())
+    )
+    return list(result.all())
+
+
+async def find_session_by_public_id(
+    db: AsyncSession, *, user_id: int, public_id: str
+) -> Session | None:
+    result = await db.exec(
+        select(Session).where(col(Session.user_id) == user_id, col(Session.public_id) == public_id)
+    )
+    return result.first()
+
+
+async def delete_sessions_except(db: AsyncSession, *, user_id: int, keep: str) -> list[str]:
+    """Delete every session of the user but ``keep``; return the public ids deleted."""
+    result = await db.exec(
+        select(Session.public_id).where(
+            col(Session.user_id) == user_id, col(Session.public_id) != keep
+        )
+    )
+    public_ids = list(result.all())
+    if public_ids:
+        await db.exec(
+            delete(Session).where(
+                col(Session.user_id) == user_id, col(Session.public_id).in_(public_ids)
+            )
+        )
+    return public_ids
+
+
+async def recent_events(db: AsyncSession, user_id: int, limit: int = 20) -> list[AuthEvent]:
+    result = await db.exec(
+        select(AuthEvent)
+        .where(col(AuthEvent.user_id) == user_id)
+        .order_by(col(AuthEvent.created_at).desc(), col(AuthEvent.id).desc())
+        .limit(limit)
+    )
+    return list(result.all())
+
+
+async def purge_expired_sessions(db: AsyncSession, now: int, batch: int) -> int:
+    """Delete up to ``batch`` sessions past their idle or absolute end."""
+    ids = select(Session.id).where(
+        or_(col(Session.expires_at) <= now, col(Session.absolute_expires_at) <= now)
+    )
+    result = await db.exec(delete(Session).where(col(Session.id).in_(ids.limit(batch))))
+    return int(result.rowcount or 0)
+
+
+async def purge_events_before(db: AsyncSession, cutoff: int, batch: int) -> int:
+    ids = select(AuthEvent.id).where(col(AuthEvent.created_at) < cutoff)
+    result = await db.exec(delete(AuthEvent).where(col(AuthEvent.id).in_(ids.limit(batch))))
+    return int(result.rowcount or 0)

@@ -13,7 +13,14 @@ from pathlib import Path
 
 from joserfc.jwk import KeySet, OctKey
 
-__all__ = ["load_or_create_keyset", "load_or_create_secret", "new_key", "parse_keyset"]
+__all__ = [
+    "load_or_create_keyset",
+    "load_or_create_secret",
+    "new_key",
+    "parse_keyset",
+    "prune_keyset",
+    "rotate_keyset",
+]
 
 
 def new_key(created_at: int) -> dict[str, str]:
@@ -69,3 +76,30 @@ def load_or_create_secret(path: Path) -> str:
     if not path.exists():
         _write_private(path, secrets.token_urlsafe(32))
     return _read_private(path).strip()
+
+
+def _key_created_at(key: dict[str, object]) -> int:
+    prefix = str(key.get("kid", "")).split("-", 1)[0]
+    return int(prefix) if prefix.isdecimal() else 0
+
+
+def rotate_keyset(path: Path, now: int) -> str:
+    """Add a new newest key (it encrypts from the next start); return its kid."""
+    data = json.loads(_read_private(path)) if path.exists() else {"keys": []}
+    key = new_key(now)
+    data["keys"].append(key)
+    parse_keyset(json.dumps(data))  # never write a set that would not load
+    _write_private(path, json.dumps(data, indent=2))
+    return key["kid"]
+
+
+def prune_keyset(path: Path, now: int, max_age: int) -> list[str]:
+    """Drop keys older than ``max_age`` (the token lifetime), never the newest; return kids."""
+    data = json.loads(_read_private(path))
+    keys: list[dict[str, object]] = data["keys"]
+    newest = keys[-1]
+    kept = [k for k in keys[:-1] if now - _key_created_at(k) < max_age] + [newest]
+    dropped = [str(k.get("kid")) for k in keys if k not in kept]
+    if dropped:
+        _write_private(path, json.dumps({"keys": kept}, indent=2))
+    return dropped

@@ -9,13 +9,16 @@ from litestar.exceptions import NotAuthorizedException
 from litestar.params import SkipValidation
 from litestar.plugins.htmx import HTMXRequest
 
+from app.auth.account import AccountService
 from app.auth.service import AuthService, ClientInfo
 from app.clock import Clock, TestClock
 from app.config import Settings
 from app.security.tokens import TokenClaims
+from app.web.client import client_info
 from app.web.guard import current_claims
 
 __all__ = [
+    "Account",
     "AppClock",
     "AppSettings",
     "Auth",
@@ -31,16 +34,14 @@ AppSettings: TypeAlias = NamedDependency[SkipValidation[Settings]]
 AppClock: TypeAlias = NamedDependency[SkipValidation[Clock]]
 TestClockDep: TypeAlias = NamedDependency[SkipValidation[TestClock]]
 Auth: TypeAlias = NamedDependency[SkipValidation[AuthService]]
+Account: TypeAlias = NamedDependency[SkipValidation[AccountService]]
 Client: TypeAlias = NamedDependency[SkipValidation[ClientInfo]]
 OptionalClaims: TypeAlias = NamedDependency[SkipValidation[TokenClaims | None]]
 SignedIn: TypeAlias = NamedDependency[SkipValidation[TokenClaims]]
 
 
 def _client(request: HTMXRequest) -> ClientInfo:
-    return ClientInfo(
-        user_agent=request.headers.get("user-agent", ""),
-        address=request.client.host if request.client else "",
-    )
+    return client_info(request.scope)
 
 
 def _claims(request: HTMXRequest) -> TokenClaims | None:
@@ -55,11 +56,14 @@ def _user(request: HTMXRequest) -> TokenClaims:
     return claims
 
 
-def dependencies(settings: Settings, clock: Clock, service: AuthService) -> dict[str, Any]:
+def dependencies(
+    settings: Settings, clock: Clock, service: AuthService, account: AccountService
+) -> dict[str, Any]:
     return {
         "settings": Provide(lambda: settings, use_cache=True, sync_to_thread=False),
         "clock": Provide(lambda: clock, use_cache=True, sync_to_thread=False),
         "auth": Provide(lambda: service, use_cache=True, sync_to_thread=False),
+        "account": Provide(lambda: account, use_cache=True, sync_to_thread=False),
         "client": Provide(_client, sync_to_thread=False),
         "claims": Provide(_claims, sync_to_thread=False),
         "user": Provide(_user, sync_to_thread=False),

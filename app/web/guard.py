@@ -26,10 +26,11 @@ from litestar.types import (
 )
 
 from app.auth.refresh import RejectReason
-from app.auth.service import AuthResult, AuthService, ClientInfo, IssuedToken
+from app.auth.service import AuthResult, AuthService, IssuedToken
 from app.config import Settings
 from app.security import cookies
 from app.security.tokens import TokenClaims
+from app.web.client import client_info
 
 __all__ = [
     "GUARDED",
@@ -99,7 +100,7 @@ class AuthGuardMiddleware(ASGIMiddleware):
         state = scope.setdefault("state", {})
         state["cookie_secure"] = self._secure
         token = cookies.read_cookie(scope["headers"], self._name)
-        result = await self._service.authenticate(token, _client(scope))
+        result = await self._service.authenticate(token, client_info(scope))
         state[_AUTH] = result
         guarded = bool(scope["route_handler"].opt.get("guarded"))
         if guarded and result.claims is None:
@@ -177,18 +178,6 @@ class AuthGuardMiddleware(ASGIMiddleware):
             "more_body": False,
         }
         await send(body)
-
-
-def _client(scope: Scope) -> ClientInfo:
-    user_agent = b""
-    for name, value in scope["headers"]:
-        if name == b"user-agent":
-            user_agent = value
-            break
-    client = scope.get("client")
-    return ClientInfo(
-        user_agent=user_agent.decode("latin-1")[:512], address=client[0] if client else ""
-    )
 
 
 def _no_store(headers: list[tuple[bytes, bytes]]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from litestar.plugins.jinja import JinjaTemplateEngine
 
 from app.clock import to_iso
+from app.web.client import describe_device
 
 __all__ = ["configure", "relative", "timestamp"]
 
@@ -29,3 +30,4 @@ def relative(when: int, now: int) -> str:
 def configure(engine: JinjaTemplateEngine) -> None:
     engine.engine.filters["timestamp"] = timestamp
     engine.engine.globals["relative"] = relative
+    engine.engine.globals["describe_device"] = describe_device

@@ -1,0 +1,47 @@
+"""Who is asking: the user agent and a coarse address, as stored with sessions and events."""
+
+from __future__ import annotations
+
+import ipaddress
+from functools import lru_cache
+
+from litestar.types import Scope
+from ua_parser import parse
+
+from app.auth.service import ClientInfo
+
+__all__ = ["client_info", "coarse_address", "describe_device"]
+
+
+def coarse_address(host: str) -> str:
+    """The network, not the host: an IPv4 /24 or an IPv6 /48 is enough to say "where from"."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host[:64]
+    prefix = 24 if address.version == 4 else 48
+    return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
+
+
+def client_info(scope: Scope) -> ClientInfo:
+    user_agent = b""
+    for name, value in scope["headers"]:
+        if name == b"user-agent":
+            user_agent = value
+            break
+    client = scope.get("client")
+    return ClientInfo(
+        user_agent=user_agent.decode("latin-1")[:512],
+        address=coarse_address(client[0]) if client else "",
+    )
+
+
+@lru_cache(maxsize=256)
+def describe_device(user_agent: str) -> str:
+    """ "Firefox on Windows", from the user agent; "Unknown device" when it says nothing."""
+    parsed = parse(user_agent)
+    browser = parsed.user_agent.family if parsed.user_agent else None
+    system = parsed.os.family if parsed.os else None
+    if browser and system:
+        return f"{browser} on {system}"
+    return browser or system or "Unknown device"
