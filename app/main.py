@@ -28,7 +28,7 @@ from app.security.tokens import TokenCodec
 from app.web import templating
 from app.web.deps import dependencies
 from app.web.errors import exception_handlers
-from app.web.guard import AuthGuardMiddleware
+from app.web.guard import AuthCookies, AuthGuardMiddleware
 from app.web.routes import account as account_routes
 from app.web.routes import pages, password, sessions, test_clock
 
@@ -117,6 +117,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         route_handlers=route_handlers,
         dependencies=dependencies(settings, clock, service, account),
         middleware=[AuthGuardMiddleware(service, settings)],
+        before_send=[AuthCookies(settings)],
         csrf_config=CSRFConfig(
             secret=load_or_create_secret(settings.data_dir / "csrf.key"),
             cookie_name=settings.csrf_cookie_name,

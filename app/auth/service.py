@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import structlog
@@ -108,7 +109,7 @@ class AuthService:
 
     # -- the guard ---------------------------------------------------------
 
-    async def authenticate(self, token: str | None, client: ClientInfo) -> AuthResult:
+    async def authenticate(self, token: str | None, client: Callable[[], ClientInfo]) -> AuthResult:
         if token is None:
             return ANONYMOUS
         now = self._clock.now()
@@ -124,7 +125,7 @@ class AuthService:
         if isinstance(outcome, Renew):
             issued = self._issue(renewed(claims, now, self._policy), now)
             return AuthResult(claims=issued.claims, issued=issued, tier=2)
-        return await self._check_session(claims, now, client)
+        return await self._check_session(claims, now, client())
 
     async def _check_session(self, claims: TokenClaims, now: int, client: ClientInfo) -> AuthResult:
         old_hash = hash_secret(claims.secret)
