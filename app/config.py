@@ -61,6 +61,11 @@ class Settings(BaseSettings):
         int, BeforeValidator(lambda v: 0 if v in {0, "0"} else parse_duration(v))
     ] = 3600
 
+    login_max_failures: Annotated[int, Field(ge=1, le=100)] = 10
+    login_window: Duration = 15 * 60
+    ip_max_attempts: Annotated[int, Field(ge=1)] = 100
+    ip_window: Duration = 15 * 60
+
     max_body: Annotated[int, Field(gt=0)] = 64 * 1024
     cookie_secure: bool = True
     test_clock: bool = False

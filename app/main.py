@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +17,9 @@ from litestar.template.config import TemplateConfig
 from app.auth.account import AccountService
 from app.auth.maintenance import Purger
 from app.auth.refresh import Policy
-from app.auth.service import AuthService
+from app.auth.service import AuthService, Throttles
 from app.auth.stores import Denylist, Successors, create_store
+from app.auth.throttle import Throttle
 from app.clock import Clock, SystemClock, TestClock
 from app.config import Settings, load_settings
 from app.db.engine import create_engine, create_tables, session_factory
@@ -29,8 +31,10 @@ from app.web import templating
 from app.web.deps import dependencies
 from app.web.errors import exception_handlers
 from app.web.guard import AuthCookies, AuthGuardMiddleware
+from app.web.headers import SecurityHeaders
+from app.web.origin import SameOriginMiddleware
 from app.web.routes import account as account_routes
-from app.web.routes import pages, password, sessions, test_clock
+from app.web.routes import pages, password, sessions, strength, test_clock
 
 __all__ = ["create_app"]
 
@@ -53,6 +57,14 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     engine = create_engine(settings.resolved_database_url)
     store = create_store(settings.revocation_store)
     denylist = Denylist(store, ttl=settings.token_ttl)
+    throttles = Throttles(
+        account=Throttle(
+            store, name="account", limit=settings.login_max_failures, window=settings.login_window
+        ),
+        client=Throttle(
+            store, name="client", limit=settings.ip_max_attempts, window=settings.ip_window
+        ),
+    )
     passwords = PasswordService(
         time_cost=settings.argon2_time_cost,
         memory_cost=settings.argon2_memory_cost,
@@ -73,10 +85,15 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         ),
         denylist=denylist,
         successors=Successors(store, grace=settings.rotation_grace),
+        throttles=throttles,
     )
 
     account = AccountService(
-        db=session_factory(engine), clock=clock, passwords=passwords, denylist=denylist
+        db=session_factory(engine),
+        clock=clock,
+        passwords=passwords,
+        denylist=denylist,
+        throttle=throttles.account,
     )
     purger = Purger(
         db=session_factory(engine), clock=clock, event_retention=settings.event_retention
@@ -92,6 +109,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     async def _stop(_: Litestar) -> None:
         for task in background:
             task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         await engine.dispose()
 
     route_handlers: list[Any] = [
@@ -108,6 +127,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         sessions.revoke_others,
         password.password_page,
         password.change_password,
+        strength.password_strength,
         create_static_files_router(path="/static", directories=[ROOT / "static"], name="static"),
     ]
     if settings.test_clock:
@@ -116,8 +136,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app = Litestar(
         route_handlers=route_handlers,
         dependencies=dependencies(settings, clock, service, account),
-        middleware=[AuthGuardMiddleware(service, settings)],
-        before_send=[AuthCookies(settings)],
+        middleware=[SameOriginMiddleware(), AuthGuardMiddleware(service, settings)],
+        before_send=[SecurityHeaders(settings), AuthCookies(settings)],
         csrf_config=CSRFConfig(
             secret=load_or_create_secret(settings.data_dir / "csrf.key"),
             cookie_name=settings.csrf_cookie_name,
@@ -137,6 +157,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         on_startup=[_start],
         on_shutdown=[_stop],
         signature_namespace={"Clock": Clock, "TestClock": TestClock, "Settings": Settings},
+        logging_config=None,  # structlog, configured above, writes the logs
         debug=False,
     )
     app.state.settings = settings

@@ -13,8 +13,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.auth import repository
 from app.auth.events import EventKind
-from app.auth.service import ClientInfo
+from app.auth.service import ClientInfo, Throttled
 from app.auth.stores import Denylist
+from app.auth.throttle import Throttle
 from app.clock import Clock
 from app.db.models import AuthEvent, Session, User
 from app.security.passwords import PasswordService
@@ -40,11 +41,13 @@ class AccountService:
         clock: Clock,
         passwords: PasswordService,
         denylist: Denylist,
+        throttle: Throttle,
     ) -> None:
         self._db = db
         self._clock = clock
         self._passwords = passwords
         self._denylist = denylist
+        self._throttle = throttle
 
     async def overview(self, claims: TokenClaims) -> AccountOverview:
         now = self._clock.now()
@@ -77,12 +80,17 @@ class AccountService:
 
     async def change_password(
         self, claims: TokenClaims, current: str, new: str, client: ClientInfo
-    ) -> bool:
-        """Check the current password, store the new one, end every other session at once."""
+    ) -> bool | Throttled:
+        """Check the current password, store the new one, end every other session at once.
+        Wrong guesses count against the account like failed sign-ins."""
+        now = self._clock.now()
+        if wait := await self._throttle.retry_after(claims.email, now):
+            return Throttled(wait)
         async with self._db() as db:
             user = await db.get(User, claims.user_id)
         ok, _ = await self._passwords.verify(user.password_hash if user else None, current)
         if user is None or not ok:
+            await self._throttle.record(claims.email, now)
             return False
         new_hash = await self._passwords.hash(new)
         now = self._clock.now()

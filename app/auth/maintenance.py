@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from dataclasses import dataclass
 
 import structlog
@@ -60,8 +59,10 @@ class Purger:
         return PurgeResult(sessions=sessions, events=events)
 
     async def run_every(self, seconds: int) -> None:
-        """Purge now and then every ``seconds`` (scheduling only; expiry is judged by the clock)."""
+        """Purge every ``seconds`` (scheduling only: what is expired is judged by the clock)."""
         while True:
-            with contextlib.suppress(Exception):
-                await self.purge()
             await asyncio.sleep(seconds)
+            try:
+                await self.purge()
+            except Exception:  # a failed round is logged and retried at the next one
+                log.exception("purge_failed")

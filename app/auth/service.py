@@ -35,6 +35,7 @@ from app.auth.refresh import (
     session_expiry,
 )
 from app.auth.stores import Denylist, Successors
+from app.auth.throttle import Throttle
 from app.clock import Clock
 from app.db.models import AuthEvent, Session, User
 from app.security.passwords import PasswordService
@@ -44,8 +45,10 @@ __all__ = [
     "AuthResult",
     "AuthService",
     "ClientInfo",
-    "EmailTakenError",
+    "EmailTaken",
     "IssuedToken",
+    "Throttled",
+    "Throttles",
     "hash_secret",
 ]
 
@@ -59,7 +62,24 @@ def hash_secret(secret: str) -> str:
 @dataclass(frozen=True, slots=True)
 class ClientInfo:
     user_agent: str = ""
-    address: str = ""
+    address: str = ""  # coarse (a /24 or /48): what is stored and shown
+    ip: str = ""  # exact: what throttling counts by; never stored
+
+
+@dataclass(frozen=True, slots=True)
+class Throttled:
+    retry_after: int  # seconds
+
+
+@dataclass(frozen=True, slots=True)
+class EmailTaken:
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Throttles:
+    account: Throttle  # failed sign-ins per account (email)
+    client: Throttle  # sign-in and registration attempts per client address
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,10 +103,6 @@ class AuthResult:
 ANONYMOUS = AuthResult()
 
 
-class EmailTakenError(Exception):
-    pass
-
-
 class AuthService:
     def __init__(
         self,
@@ -98,6 +114,7 @@ class AuthService:
         policy: Policy,
         denylist: Denylist,
         successors: Successors,
+        throttles: Throttles,
     ) -> None:
         self._db = db
         self._clock = clock
@@ -106,6 +123,7 @@ class AuthService:
         self._policy = policy
         self._denylist = denylist
         self._successors = successors
+        self._throttles = throttles
 
     # -- the guard ---------------------------------------------------------
 
@@ -232,11 +250,17 @@ class AuthService:
 
     # -- forms -------------------------------------------------------------
 
-    async def register(self, email: str, password: str, client: ClientInfo) -> IssuedToken:
-        """Create the account and sign it in. Raises EmailTakenError; writes nothing then."""
+    async def register(
+        self, email: str, password: str, client: ClientInfo
+    ) -> IssuedToken | EmailTaken | Throttled:
+        """Create the account and sign it in; nothing is written unless both succeed."""
+        now = self._clock.now()
+        if wait := await self._throttles.client.retry_after(client.ip, now):
+            return Throttled(wait)
+        await self._throttles.client.record(client.ip, now)
         async with self._db() as db:
             if await repository.find_user_by_email(db, email) is not None:
-                raise EmailTakenError(email)
+                return EmailTaken()
         password_hash = await self._passwords.hash(password)
         now = self._clock.now()
         try:
@@ -246,13 +270,24 @@ class AuthService:
                 )
                 issued = await self._start_session(db, user, client, now)
                 await self._event(db, EventKind.REGISTERED, now, issued.claims, client)
-        except IntegrityError as error:  # a concurrent registration of the same email won
-            raise EmailTakenError(email) from error
+        except IntegrityError:  # a concurrent registration of the same email won
+            return EmailTaken()
         log.info("registered", user_id=user.id, session=issued.claims.session_id)
         return issued
 
-    async def login(self, email: str, password: str, client: ClientInfo) -> IssuedToken | None:
-        """A token for a new session, or None. Unknown email and wrong password cost the same."""
+    async def login(
+        self, email: str, password: str, client: ClientInfo
+    ) -> IssuedToken | Throttled | None:
+        """A token for a new session; None for a wrong email or password (the same answer,
+        the same cost); Throttled past the limits, even for the right password."""
+        now = self._clock.now()
+        wait = max(
+            await self._throttles.client.retry_after(client.ip, now),
+            await self._throttles.account.retry_after(email, now),
+        )
+        if wait:
+            return Throttled(wait)
+        await self._throttles.client.record(client.ip, now)
         async with self._db() as db:
             user = await repository.find_user_by_email(db, email)
         ok, new_hash = await self._passwords.verify(
@@ -260,11 +295,13 @@ class AuthService:
         )
         now = self._clock.now()
         if user is None or user.id is None or not ok:
+            await self._throttles.account.record(email, now)
+            user_id = user.id if user is not None else None
             async with self._db() as db, db.begin():
-                user_id = user.id if user is not None else None
                 await self._event(db, EventKind.SIGN_IN_FAILED, now, None, client, user_id=user_id)
-            log.info("sign_in_failed", user_id=user.id if user is not None else None)
+            log.info("sign_in_failed", user_id=user_id)
             return None
+        await self._throttles.account.reset(email)
         async with self._db() as db, db.begin():
             if new_hash is not None:
                 await repository.set_password_hash(db, user.id, new_hash)

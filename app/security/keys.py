@@ -66,15 +66,31 @@ def _read_private(path: Path) -> str:
     return path.read_text(encoding="utf-8")
 
 
+def _create_private(path: Path, text: str) -> None:
+    """Create ``path`` unless it exists: of several workers starting at once, one key wins
+    and every worker reads that one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    try:
+        os.link(temp, path)  # atomic, and fails if another process created it first
+    except FileExistsError:
+        pass
+    finally:
+        temp.unlink()
+
+
 def load_or_create_keyset(path: Path, now: int) -> KeySet:
     if not path.exists():
-        _write_private(path, json.dumps({"keys": [new_key(now)]}, indent=2))
+        _create_private(path, json.dumps({"keys": [new_key(now)]}, indent=2))
     return parse_keyset(_read_private(path))
 
 
 def load_or_create_secret(path: Path) -> str:
     if not path.exists():
-        _write_private(path, secrets.token_urlsafe(32))
+        _create_private(path, secrets.token_urlsafe(32))
     return _read_private(path).strip()
 
 

@@ -111,6 +111,7 @@ class TokenCodec:
                 header.get("alg") != ALG
                 or header.get("enc") != ENC
                 or not set(header) <= _ALLOWED_HEADER
+                or not isinstance(header.get("kid"), str)
             ):
                 raise ValueError("header")
             if obj.plaintext is None:

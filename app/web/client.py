@@ -33,6 +33,7 @@ def client_info(scope: Scope) -> ClientInfo:
     return ClientInfo(
         user_agent=user_agent.decode("latin-1")[:512],
         address=coarse_address(client[0]) if client else "",
+        ip=client[0] if client else "",
     )
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 from email_validator import EmailNotValidError, validate_email
 
 from app.config import Settings
+from app.security.password_policy import check_new_password
 
 __all__ = [
     "MAX_EMAIL_LENGTH",
@@ -22,8 +23,6 @@ MAX_EMAIL_LENGTH = 254
 EMAIL_MISSING = "Enter your email address."
 EMAIL_TOO_LONG = f"That email address is too long ({MAX_EMAIL_LENGTH} characters at most)."
 EMAIL_INVALID = "That is not a valid email address."
-PASSWORD_TOO_SHORT = "Use at least {min} characters for your password."
-PASSWORD_TOO_LONG = "Use at most {max} characters for your password."
 PASSWORD_MISMATCH = "The two passwords do not match."
 
 
@@ -87,11 +86,13 @@ class CredentialsForm:
         self.email, error = normalize_email(self.email)
         if error:
             self.errors["email"] = error
-        length = len(unicodedata.normalize("NFKC", self.password))
-        if length < settings.password_min_length:
-            self.errors["password"] = PASSWORD_TOO_SHORT.format(min=settings.password_min_length)
-        elif length > settings.password_max_length:
-            self.errors["password"] = PASSWORD_TOO_LONG.format(max=settings.password_max_length)
+        if problem := check_new_password(
+            self.password,
+            self.email,
+            min_length=settings.password_min_length,
+            max_length=settings.password_max_length,
+        ):
+            self.errors["password"] = problem
         if self.password_confirm is not None and self.password_confirm != self.password:
             self.errors["password_confirm"] = PASSWORD_MISMATCH
         return not self.errors
@@ -105,4 +106,5 @@ def safe_next(value: str | None, default: str = "/dashboard") -> str:
         return default
     if "\\" in value or any(ord(c) < 0x20 or ord(c) == 0x7F for c in value):
         return default
-    return value
+    # Headers are latin-1: anything beyond ASCII is percent-encoded (the same path).
+    return quote(value, safe="/?&=#%;:@+,!$'()*~-._")

@@ -24,9 +24,10 @@ def page(
     *,
     block: str | None = None,
     status_code: int = 200,
+    headers: dict[str, str] | None = None,
 ) -> Template:
     """The whole page normally; only ``block`` for htmx. The URL serves both: ``Vary``."""
-    headers = {"Vary": "HX-Request"}
+    headers = {**(headers or {}), "Vary": "HX-Request"}
     if block is not None and is_htmx(request):
         return HTMXBlockTemplate(
             template_name=template_name,

@@ -8,33 +8,42 @@ from typing import Any
 from litestar import Response, get, post
 from litestar.plugins.htmx import HTMXRequest
 
-from app.auth.service import EmailTakenError
+from app.auth.service import EmailTaken, Throttled
 from app.config import Settings
+from app.security.tokens import TokenClaims
 from app.web.deps import AppSettings, Auth, Client, OptionalClaims
 from app.web.forms import CredentialsForm, safe_next
 from app.web.guard import NOTICE_COOKIE, clear_cookie, issue_cookie, set_notice
 from app.web.htmx import page, redirect
 
-__all__ = ["login", "login_page", "logout", "register", "register_page"]
+__all__ = ["login", "login_page", "logout", "register", "register_page", "too_many"]
 
 EMAIL_TAKEN = "This email address is already registered. Sign in instead?"
 BAD_CREDENTIALS = "That email and password do not match an account."
+TOO_MANY = "Too many attempts. Please try again in {wait}."
 NOTICES = {
     "expired": "Your session expired. Please sign in again.",
     "ended": "Your session has ended. Please sign in again.",
-    "signed_out": "You are signed out.",
 }
+
+
+def too_many(throttled: Throttled) -> tuple[str, dict[str, str]]:
+    """The message and the ``Retry-After`` header for a throttled attempt."""
+    minutes = -(-throttled.retry_after // 60)
+    wait = f"{minutes} minute{'s' if minutes != 1 else ''}"
+    return TOO_MANY.format(wait=wait), {"Retry-After": str(throttled.retry_after)}
 
 
 def _form_page(
     request: HTMXRequest,
     template: str,
     form: CredentialsForm,
-    claims: OptionalClaims,
+    claims: TokenClaims | None,
     *,
     status_code: int = 200,
     message: str | None = None,
     notice: str | None = None,
+    headers: dict[str, str] | None = None,
 ) -> Response[Any]:
     settings: Settings = request.app.state.settings
     context = {
@@ -44,7 +53,7 @@ def _form_page(
         "notice": notice,
         "min_length": settings.password_min_length,
     }
-    return page(request, template, context, block="form", status_code=status_code)
+    return page(request, template, context, block="form", status_code=status_code, headers=headers)
 
 
 @get("/register", name="register")
@@ -63,12 +72,22 @@ async def register(
     form = CredentialsForm.parse(await request.form())
     if not form.validate_registration(settings):
         return _form_page(request, "register.html", form, claims, status_code=422)
-    try:
-        issued = await auth.register(form.email, form.password, client)
-    except EmailTakenError:
+    outcome = await auth.register(form.email, form.password, client)
+    if isinstance(outcome, Throttled):
+        message, headers = too_many(outcome)
+        return _form_page(
+            request,
+            "register.html",
+            form,
+            claims,
+            status_code=429,
+            message=message,
+            headers=headers,
+        )
+    if isinstance(outcome, EmailTaken):
         form.errors["email"] = EMAIL_TAKEN
         return _form_page(request, "register.html", form, claims, status_code=409)
-    issue_cookie(request, issued)
+    issue_cookie(request, outcome)
     return redirect(request, request.app.route_reverse("dashboard"))
 
 
@@ -89,13 +108,18 @@ async def login(
     form.next = safe_next(form.next, default="")
     if not form.validate_login():
         return _form_page(request, "login.html", form, claims, status_code=422)
-    issued = await auth.login(form.email, form.password, client)
-    if issued is None:
+    outcome = await auth.login(form.email, form.password, client)
+    if isinstance(outcome, Throttled):
+        message, headers = too_many(outcome)
+        return _form_page(
+            request, "login.html", form, claims, status_code=429, message=message, headers=headers
+        )
+    if outcome is None:
         # One message, whichever of the two was wrong (critique point 10).
         return _form_page(
             request, "login.html", form, claims, status_code=401, message=BAD_CREDENTIALS
         )
-    issue_cookie(request, issued)
+    issue_cookie(request, outcome)
     return redirect(request, form.next or request.app.route_reverse("dashboard"))
 
 
@@ -106,5 +130,7 @@ async def logout(
     if claims is not None:
         await auth.logout(claims, client)
     clear_cookie(request)
-    set_notice(request, "signed_out")
-    return redirect(request, request.app.route_reverse("login"))
+    response = redirect(request, request.app.route_reverse("login"))
+    # The browser also forgets everything else it kept for this site.
+    response.headers["Clear-Site-Data"] = '"cookies", "storage"'
+    return response

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-import unicodedata
 from typing import Any
 
 from litestar import Response, get, post
 from litestar.plugins.htmx import HTMXRequest
 
+from app.auth.service import Throttled
+from app.config import Settings
+from app.security.password_policy import check_new_password
+from app.security.tokens import TokenClaims
 from app.web.deps import Account, AppSettings, Client, SignedIn
-from app.web.forms import PASSWORD_TOO_LONG, PASSWORD_TOO_SHORT, field_text
+from app.web.forms import field_text
 from app.web.guard import GUARDED
 from app.web.htmx import page, redirect
+from app.web.routes.account import too_many
 
 __all__ = ["change_password", "password_page"]
 
@@ -19,10 +23,24 @@ WRONG_PASSWORD = "That is not your current password."
 CHANGED = "Your password was changed. Every other session was signed out."
 
 
-def _page(request: HTMXRequest, settings: Any, user: Any, **context: Any) -> Response[Any]:
+def _page(
+    request: HTMXRequest,
+    settings: Settings,
+    user: TokenClaims,
+    *,
+    status_code: int = 200,
+    headers: dict[str, str] | None = None,
+    **context: Any,
+) -> Response[Any]:
     base = {"claims": user, "errors": {}, "done": None, "min_length": settings.password_min_length}
-    status = 422 if context.get("errors") else 200
-    return page(request, "password.html", {**base, **context}, block="form", status_code=status)
+    return page(
+        request,
+        "password.html",
+        {**base, **context},
+        block="form",
+        status_code=status_code,
+        headers=headers,
+    )
 
 
 @get("/account/password", name="password", opt=GUARDED)
@@ -41,15 +59,23 @@ async def change_password(
     current = field_text(form, "current_password")
     new = field_text(form, "new_password")
     errors: dict[str, str] = {}
-    length = len(unicodedata.normalize("NFKC", new))
     if not current:
         errors["current_password"] = "Enter your current password."
-    if length < settings.password_min_length:
-        errors["new_password"] = PASSWORD_TOO_SHORT.format(min=settings.password_min_length)
-    elif length > settings.password_max_length:
-        errors["new_password"] = PASSWORD_TOO_LONG.format(max=settings.password_max_length)
-    if not errors and not await account.change_password(user, current, new, client):
-        errors["current_password"] = WRONG_PASSWORD
+    if problem := check_new_password(
+        new,
+        user.email,
+        min_length=settings.password_min_length,
+        max_length=settings.password_max_length,
+    ):
+        errors["new_password"] = problem
     if errors:
-        return _page(request, settings, user, errors=errors)
+        return _page(request, settings, user, status_code=422, errors=errors)
+    outcome = await account.change_password(user, current, new, client)
+    if isinstance(outcome, Throttled):
+        message, headers = too_many(outcome)
+        errors["current_password"] = message
+        return _page(request, settings, user, status_code=429, headers=headers, errors=errors)
+    if not outcome:
+        errors["current_password"] = WRONG_PASSWORD
+        return _page(request, settings, user, status_code=422, errors=errors)
     return redirect(request, request.app.route_reverse("password") + "?changed=1")
