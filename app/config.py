@@ -66,6 +66,7 @@ class Settings(BaseSettings):
     ip_max_attempts: Annotated[int, Field(ge=1)] = 100
     ip_window: Duration = 15 * 60
 
+    token_cache_size: Annotated[int, Field(ge=0)] = 10_000
     max_body: Annotated[int, Field(gt=0)] = 64 * 1024
     cookie_secure: bool = True
     test_clock: bool = False

@@ -86,6 +86,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         denylist=denylist,
         successors=Successors(store, grace=settings.rotation_grace),
         throttles=throttles,
+        token_cache_size=settings.token_cache_size,
     )
 
     account = AccountService(

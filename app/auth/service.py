@@ -6,6 +6,7 @@ one operation (rows and the activity log) happen in one transaction.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from collections.abc import Callable
@@ -115,6 +116,7 @@ class AuthService:
         denylist: Denylist,
         successors: Successors,
         throttles: Throttles,
+        token_cache_size: int = 10_000,
     ) -> None:
         self._db = db
         self._clock = clock
@@ -124,6 +126,14 @@ class AuthService:
         self._denylist = denylist
         self._successors = successors
         self._throttles = throttles
+        # The fast path: a token already verified is not decrypted again. Keyed by the exact
+        # token string; the claims are immutable and their times and the denylist are
+        # still checked on every request. Failures are not cached (they raise).
+        self._decode = (
+            functools.lru_cache(maxsize=token_cache_size)(codec.decode)
+            if token_cache_size
+            else codec.decode
+        )
 
     # -- the guard ---------------------------------------------------------
 
@@ -132,7 +142,7 @@ class AuthService:
             return ANONYMOUS
         now = self._clock.now()
         try:
-            claims = self._codec.decode(token)
+            claims = self._decode(token)
         except InvalidTokenError:
             return self._reject(Reject(RejectReason.INVALID_TOKEN))
         if await self._denylist.is_revoked(claims.session_id, now):
