@@ -26,6 +26,7 @@ from app.auth.refresh import (
     RejectReason,
     Renew,
     RevokeFamily,
+    Rotate,
     Serve,
     SessionState,
     decide_session,
@@ -156,56 +157,70 @@ class AuthService:
         return await self._check_session(claims, now, client())
 
     async def _check_session(self, claims: TokenClaims, now: int, client: ClientInfo) -> AuthResult:
+        """Tier 3: one transaction decides and writes; the stores are told after the commit."""
         old_hash = hash_secret(claims.secret)
         async with self._db() as db, db.begin():
             row = await repository.find_session_by_secret_hash(db, old_hash)
-            matched_previous = False
-            if row is None:
+            previous = row is None
+            if previous:
                 row = await repository.find_session_by_previous_hash(db, old_hash)
-                matched_previous = row is not None
-            decision = decide_session(claims, _state(row, matched_previous), now, self._policy)
-            if row is None or row.id is None or isinstance(decision, Reject):
-                if isinstance(decision, Reject) and decision.delete_row and row and row.id:
-                    await repository.delete_session(db, row.id)
-                return self._reject(
-                    decision
-                    if isinstance(decision, Reject)
-                    else Reject(RejectReason.SESSION_MISSING)
+            decision = decide_session(claims, _state(row, previous), now, self._policy)
+            if row is None or row.id is None:
+                return self._reject(Reject(RejectReason.SESSION_MISSING))
+            if isinstance(decision, Rotate):
+                result = await self._rotate(
+                    db, row, claims, old_hash=old_hash, now=now, client=client
                 )
-            if isinstance(decision, RevokeFamily):
+                if result is not None:
+                    return result
+                decision = Follow(claims)  # a concurrent request rotated this secret first
+            elif isinstance(decision, RevokeFamily):
                 await repository.delete_session(db, row.id)
                 await self._event(db, EventKind.REUSE_DETECTED, now, claims, client)
-            elif not isinstance(decision, Follow):
-                secret = secrets.token_urlsafe(32)
-                expires_at = session_expiry(now, row.absolute_expires_at, self._policy)
-                won = await repository.rotate_session(
-                    db,
-                    session_id=row.id,
-                    old_hash=old_hash,
-                    new_hash=hash_secret(secret),
-                    now=now,
-                    expires_at=expires_at,
-                )
-                if won:
-                    new_claims = rotated(
-                        claims,
-                        secret=secret,
-                        session_expires_at=expires_at,
-                        now=now,
-                        policy=self._policy,
-                    )
-                    issued = self._issue(new_claims, now)
-                    await self._event(db, EventKind.ROTATED, now, claims, client)
-                    # Before the commit: a request that lost the race waits for the commit,
-                    # then finds the successor here.
-                    await self._successors.remember(old_hash, issued.token, rotated_at=now)
-                    return AuthResult(claims=new_claims, issued=issued, tier=3)
-                decision = Follow(claims)  # a concurrent request rotated this secret first
+            elif isinstance(decision, Reject) and decision.delete_row:
+                await repository.delete_session(db, row.id)
+        if isinstance(decision, Reject):
+            return self._reject(decision)
         if isinstance(decision, RevokeFamily):
             await self._denylist.revoke(claims.session_id, revoked_at=now, now=now)
             log.warning("reuse_detected", user_id=claims.user_id, session=claims.session_id)
             return self._reject(Reject(RejectReason.SESSION_REVOKED))
         return await self._follow(claims, old_hash, now)
+
+    async def _rotate(
+        self,
+        db: AsyncSession,
+        row: Session,
+        claims: TokenClaims,
+        *,
+        old_hash: str,
+        now: int,
+        client: ClientInfo,
+    ) -> AuthResult | None:
+        """Replace the secret if it is still ``old_hash``; None if another request did first."""
+        if row.id is None:
+            return None
+        secret = secrets.token_urlsafe(32)
+        expires_at = session_expiry(now, row.absolute_expires_at, self._policy)
+        won = await repository.rotate_session(
+            db,
+            session_id=row.id,
+            old_hash=old_hash,
+            new_hash=hash_secret(secret),
+            now=now,
+            expires_at=expires_at,
+        )
+        if not won:
+            return None
+        new_claims = rotated(
+            claims, secret=secret, session_expires_at=expires_at, now=now, policy=self._policy
+        )
+        issued = self._issue(new_claims, now)
+        await self._event(db, EventKind.ROTATED, now, claims, client)
+        # Before the commit: a request that lost the race waits for the commit, then finds
+        # the successor here.
+        await self._successors.remember(old_hash, issued.token, rotated_at=now)
+        return AuthResult(claims=new_claims, issued=issued, tier=3)
 
     async def _follow(self, claims: TokenClaims, old_hash: str, now: int) -> AuthResult:
         """Serve a request that raced a rotation, moving it onto the one successor."""
