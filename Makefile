@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP) ## Create .venv and install the app with its dev tools
 
 run: $(STAMP) ## Serve on http://127.0.0.1:8000 (SQLite and keys under var/)
-	APP_COOKIE_SECURE=$${APP_COOKIE_SECURE:-false} $(BIN)/python -m uvicorn app.main:app --host $(HOST) --port $(PORT)
+	APP_COOKIE_SECURE=$${APP_COOKIE_SECURE:-false} $(BIN)/python -m uvicorn app.main:app --host $(HOST) --port $(PORT) --no-server-header
 
 test: lint unit integration e2e ## Everything CI runs: lint, types, unit, integration, e2e
 
