@@ -1,0 +1,201 @@
+"""Issue 3: the sessions page, revoking sessions, the password change, the activity log."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from pathlib import Path
+
+from litestar import Litestar
+from litestar.testing import TestClient
+
+from app.config import Settings
+from tests.integration.conftest import BASE_URL, PASSWORD, Browser, csrf_token
+
+COOKIE = "__Host-auth"
+NEW_PASSWORD = "a brand new passphrase here"
+
+
+def _count(settings: Settings, sql: str) -> int:
+    with sqlite3.connect(Path(settings.data_dir) / "app.db") as db:
+        return int(db.execute(sql).fetchone()[0])
+
+
+def _public_ids(html: str) -> list[str]:
+    return re.findall(r'data-session="([^"]+)"', html)
+
+
+def _device(app: Litestar) -> Browser:
+    """Another browser on the same running app (its own cookie jar; the app is already
+    started by the ``client`` fixture, so no second lifespan)."""
+    return Browser(TestClient(app, base_url=BASE_URL))
+
+
+def _second_device(app: Litestar, email: str = "alice@example.com") -> Browser:
+    other = _device(app)
+    other.client.headers["user-agent"] = (
+        "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0"
+    )
+    assert other.login(email).status_code == 303
+    return other
+
+
+def test_the_sessions_page_lists_every_live_session_and_marks_this_one(
+    app: Litestar, visitor: Browser
+) -> None:
+    visitor.register()
+    _second_device(app)
+    page = visitor.client.get("/sessions")
+    assert page.status_code == 200, page.text
+    assert len(_public_ids(page.text)) == 2
+    assert page.text.count("This device") == 1
+    assert "Firefox on Windows" in page.text
+    assert "Gecko/20100101 Firefox/128.0" in page.text  # the full user agent too
+    # one revoke form per *other* session, and the "every other" form
+    assert len(re.findall(r'action="/sessions/[^"/]+/revoke"', page.text)) == 1
+    assert 'action="/sessions/revoke-others"' in page.text
+
+
+def test_revoking_another_session_signs_that_device_out_at_once(
+    app: Litestar, visitor: Browser, settings: Settings
+) -> None:
+    visitor.register()
+    phone = _second_device(app).client
+    assert phone.get("/dashboard").status_code == 200
+    page = visitor.client.get("/sessions")
+    current = visitor.client.get("/dashboard")
+    assert current.status_code == 200
+    other_id = next(
+        pid for pid in _public_ids(page.text) if f'/sessions/{pid}/revoke"' in page.text
+    )
+    response = visitor.client.post(
+        f"/sessions/{other_id}/revoke",
+        data={"_csrf_token": csrf_token(page.text)},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    assert response.text == ""  # htmx swaps the row away
+    # inside its access window, yet refused at once (the denylist)
+    refused = phone.get("/dashboard", follow_redirects=False)
+    assert refused.status_code == 303
+    assert visitor.client.get("/dashboard").status_code == 200
+    assert _count(settings, "SELECT count(*) FROM sessions") == 1
+
+
+def test_revoke_without_javascript_returns_to_the_sessions_page(
+    app: Litestar, visitor: Browser
+) -> None:
+    visitor.register()
+    _second_device(app)
+    page = visitor.client.get("/sessions")
+    other_id = next(
+        pid for pid in _public_ids(page.text) if f'/sessions/{pid}/revoke"' in page.text
+    )
+    response = visitor.client.post(
+        f"/sessions/{other_id}/revoke",
+        data={"_csrf_token": csrf_token(page.text)},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    assert response.headers["location"] == "/sessions"
+
+
+def test_sign_out_every_other_session(app: Litestar, visitor: Browser, settings: Settings) -> None:
+    visitor.register()
+    phone = _second_device(app).client
+    tablet = _second_device(app).client
+    page = visitor.client.get("/sessions")
+    assert len(_public_ids(page.text)) == 3
+    response = visitor.client.post(
+        "/sessions/revoke-others",
+        data={"_csrf_token": csrf_token(page.text)},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    assert phone.get("/dashboard", follow_redirects=False).status_code == 303
+    assert tablet.get("/dashboard", follow_redirects=False).status_code == 303
+    assert visitor.client.get("/dashboard").status_code == 200
+    assert _count(settings, "SELECT count(*) FROM sessions") == 1
+
+
+def test_a_user_can_neither_see_nor_revoke_another_users_session(
+    app: Litestar, visitor: Browser, settings: Settings
+) -> None:
+    visitor.register()
+    bob = _device(app)
+    assert bob.register("bob@example.com").status_code == 303
+    bob_ids = _public_ids(bob.client.get("/sessions").text)
+    alice_page = visitor.client.get("/sessions")
+    assert not set(bob_ids) & set(_public_ids(alice_page.text))
+    assert "bob@example.com" not in alice_page.text
+    response = visitor.client.post(
+        f"/sessions/{bob_ids[0]}/revoke",
+        data={"_csrf_token": csrf_token(alice_page.text)},
+        follow_redirects=False,
+    )
+    assert response.status_code == 404
+    assert bob.client.get("/dashboard").status_code == 200
+    assert _count(settings, "SELECT count(*) FROM sessions") == 2
+
+
+def test_the_activity_log_shows_recent_events_without_secrets(visitor: Browser) -> None:
+    visitor.register()
+    visitor.login(password="not the password at all")
+    page = visitor.client.get("/sessions")
+    assert "Account created" in page.text
+    assert "Failed sign-in" in page.text
+    token = visitor.token
+    assert token
+    assert token not in page.text
+
+
+def test_password_change_keeps_this_session_and_ends_the_others_at_once(
+    app: Litestar, visitor: Browser, settings: Settings
+) -> None:
+    visitor.register()
+    phone = _second_device(app).client
+    form = visitor.client.get("/account/password")
+    response = visitor.client.post(
+        "/account/password",
+        data={
+            "current_password": PASSWORD,
+            "new_password": NEW_PASSWORD,
+            "_csrf_token": csrf_token(form.text),
+        },
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+    assert phone.get("/dashboard", follow_redirects=False).status_code == 303
+    assert visitor.client.get("/dashboard").status_code == 200
+    assert _count(settings, "SELECT count(*) FROM sessions") == 1
+    assert "Your password was changed" in visitor.client.get(response.headers["location"]).text
+    # the new password works, the old one does not
+    fresh = _device(app)
+    assert fresh.login(password=PASSWORD).status_code == 401
+    assert fresh.login(password=NEW_PASSWORD).status_code == 303
+
+
+def test_password_change_with_a_wrong_current_password_changes_nothing(
+    app: Litestar, visitor: Browser
+) -> None:
+    visitor.register()
+    phone = _second_device(app).client
+    form = visitor.client.get("/account/password")
+    response = visitor.client.post(
+        "/account/password",
+        data={
+            "current_password": "not my password",
+            "new_password": NEW_PASSWORD,
+            "_csrf_token": csrf_token(form.text),
+        },
+    )
+    assert response.status_code == 422
+    assert "That is not your current password." in response.text
+    assert phone.get("/dashboard").status_code == 200
+
+
+def test_the_sessions_and_password_pages_are_guarded(client: TestClient[Litestar]) -> None:
+    for path in ("/sessions", "/account/password"):
+        response = client.get(path, follow_redirects=False)
+        assert response.status_code == 303
+        assert response.headers["location"].startswith("/login?next=")
