@@ -1,0 +1,64 @@
+"""Issue 3 and 4 in the browser: the sessions page, the password hint, and a CSP that holds."""
+
+from __future__ import annotations
+
+from harness import Credentials
+from pages.dashboard import DashboardPage
+from pages.login import LoginPage
+from pages.register import RegisterPage
+from playwright.sync_api import BrowserContext, ConsoleMessage, Page, expect
+from pytest_playwright.pytest_playwright import CreateContextCallback
+
+
+def _violations(page: Page) -> list[str]:
+    found: list[str] = []
+
+    def listen(message: ConsoleMessage) -> None:
+        if "Content Security Policy" in message.text or message.type == "error":
+            found.append(message.text)
+
+    page.on("console", listen)
+    return found
+
+
+def test_pages_run_under_the_csp_without_a_single_violation(
+    page: Page, credentials: Credentials
+) -> None:
+    errors = _violations(page)
+    register = RegisterPage(page).open()
+    register.fill(Credentials(email=credentials.email, password="passwordpassword"))
+    expect(page.locator("#password-hint")).to_contain_text("Strength:")  # the live hint
+    page.get_by_role("button", name="Create account").click()  # refused: too common
+    expect(page.get_by_text("too easy to guess")).to_be_visible()
+    dashboard = register.register(credentials).wait_until_loaded()
+    dashboard.refresh_all.click()
+    expect(dashboard.tier).to_be_visible()
+    page.goto("/sessions")
+    expect(page.get_by_role("heading", name="Your sessions")).to_be_visible()
+    page.goto("/account/password")
+    expect(page.get_by_role("heading", name="Change your password")).to_be_visible()
+    # the register form's 422 is an expected "error" console line; nothing else is
+    assert [e for e in errors if "422" not in e] == []
+
+
+def test_signing_out_another_device_from_the_sessions_page(
+    page: Page, new_context: CreateContextCallback, account: Credentials
+) -> None:
+    phone: BrowserContext = new_context()
+    phone_page = phone.new_page()
+    LoginPage(phone_page).open().log_in(account).wait_until_loaded()
+    LoginPage(page).open().log_in(account).wait_until_loaded()
+
+    page.goto("/sessions")
+    rows = page.locator("#session-list > li")
+    expect(rows).to_have_count(3)  # where the account registered, the phone, this page
+    expect(page.get_by_text("This device")).to_have_count(1)
+    page.get_by_role("button", name="Sign out this session").first.click()
+    expect(rows).to_have_count(2)  # htmx removed the row in place
+    page.get_by_role("button", name="Sign out every other session").click()
+    expect(rows).to_have_count(1)
+
+    # The phone is refused at once, although its token is inside its access window.
+    phone_page.goto(DashboardPage.PATH)
+    expect(phone_page).to_have_url("/login?next=%2Fdashboard")
+    phone.close()
