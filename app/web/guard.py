@@ -187,7 +187,9 @@ async def _not_signed_in(scope: Scope, send: Send) -> None:
 
 
 def _path_and_query(scope: Scope) -> str:
-    path: str = scope.get("raw_path", b"").decode("latin-1") or scope["path"]
+    # ASGI's raw_path excludes the query; some servers and test clients include it anyway.
+    raw_path: bytes = scope.get("raw_path", b"").split(b"?", 1)[0]
+    path = raw_path.decode("latin-1") or scope["path"]
     query: bytes = scope.get("query_string", b"")
     return path + ("?" + query.decode("latin-1") if query else "")
 
