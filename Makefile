@@ -12,7 +12,7 @@ PORT ?= 8000
 .PHONY: help install run test lint fmt typecheck unit integration e2e browser clean
 
 help: ## List the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -52,3 +52,15 @@ e2e: browser ## Playwright suite against a real server process (its own pytest r
 
 clean: ## Remove the venv, caches and var/
 	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache
+
+.PHONY: bench bench-quick
+
+BENCH_DEPS := $(BIN)/python -c 'import jwt' 2>/dev/null || $(BIN)/pip install --quiet -e '.[bench]'
+
+bench: $(STAMP) ## Measure the guard against the unguarded page and peers (<10 min): docs/benchmarks.md
+	@$(BENCH_DEPS)
+	$(BIN)/python -m bench
+
+bench-quick: $(STAMP) ## A one-minute subset of make bench, written to var/bench/
+	@$(BENCH_DEPS)
+	$(BIN)/python -m bench --quick

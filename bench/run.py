@@ -1,0 +1,123 @@
+"""``python -m bench [--quick]``: every measurement, then the report and the chart.
+
+The full run writes ``docs/benchmarks.md`` and ``docs/bench.svg``; ``--quick`` (a one
+minute subset) writes beside the raw results in ``var/bench/``; ``--render`` rewrites
+them from saved results without measuring.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import shutil
+import signal
+import sys
+import time
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench.chart import ratio_chart
+from bench.cpu import CpuMeter
+from bench.logins import measure_argon2
+from bench.machine import describe_machine, git_revision
+from bench.micro import measure_micro
+from bench.plan import FULL, QUICK
+from bench.report import TARGETS, render_report
+from bench.rotation import measure_rotation
+from bench.served import measure_served, say
+from bench.servers import ROOT
+from bench.statements import count_statements
+from bench.throughput import Summary
+from bench.wrk import ensure_wrk
+
+__all__ = ["main"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="a one-minute subset")
+    parser.add_argument("--out", type=Path, help="the Markdown report")
+    parser.add_argument("--svg", type=Path, help="the chart")
+    parser.add_argument(
+        "--render", type=Path, metavar="JSON", help="measure nothing: rewrite from saved results"
+    )
+    args = parser.parse_args(argv)
+    plan = QUICK if args.quick else FULL
+    kept = ROOT / "var" / "bench"  # results and the quick report
+    work = kept / plan.name  # servers' data, logs, token pools: wiped at each run
+    out = args.out or (kept / "benchmarks-quick.md" if args.quick else ROOT / "docs/benchmarks.md")
+    svg = args.svg or (kept / "bench-quick.svg" if args.quick else ROOT / "docs/bench.svg")
+    if args.render:
+        _write(json.loads(args.render.read_text()), out, svg)
+        return 0
+    begun = time.monotonic()
+    # A plain kill still stops the servers this run started (the ExitStacks unwind).
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    ensure_wrk()
+    if importlib.util.find_spec("jwt") is None:
+        raise SystemExit("PyJWT is missing: pip install -e '.[bench]'")
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    cpu = CpuMeter().start()
+    results: dict[str, Any] = {
+        "plan": asdict(plan),
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "revision": git_revision(ROOT),
+        "machine": describe_machine(),
+        "load_before": os.getloadavg()[0],
+    }
+    say("SQL statements per tier (in-process)")
+    results["statements"] = [
+        {
+            "name": s.name,
+            "count": len(s.statements),
+            "transactions": s.transactions,
+            "summary": s.summary,
+        }
+        for s in count_statements()
+    ]
+    say("argon2 cost and memory per concurrent login")
+    results["argon2"] = asdict(measure_argon2(plan.concurrency))
+    say("per-operation costs (in-process)")
+    results["micro"] = measure_micro()
+    measure_served(plan, work, results)
+    say(f"rotation latency at {', '.join(f'{n:,}' for n in plan.sizes)} session rows")
+    rotation = measure_rotation(
+        work,
+        plan.sizes,
+        rounds=plan.rotation_rounds,
+        per_round=plan.rotation_per_round,
+        say=say,
+    )
+    results["rotation"] = [
+        {
+            "rows": r.rows,
+            "rows_after": r.rows_after,
+            "fill_seconds": r.fill_seconds,
+            "samples": len(r.tier3_ms),
+            "tier3_p50_ms": r.tier3_p50,
+            "tier3_p99_ms": r.tier3_p99,
+            "tier1_p50_ms": r.tier1_p50,
+        }
+        for r in rotation
+    ]
+    results["elapsed_seconds"] = time.monotonic() - begun
+    results["others_cpu_seconds"] = cpu.others()
+    results["load_after"] = os.getloadavg()[0]
+
+    (kept / f"results-{plan.name}.json").write_text(json.dumps(results, indent=2))
+    _write(results, out, svg)
+    say(f"\nwrote {out} and {svg} in {results['elapsed_seconds'] / 60:.1f} min")
+    return 0
+
+
+def _write(results: dict[str, Any], out: Path, svg: Path) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    svg.parent.mkdir(parents=True, exist_ok=True)
+    summaries = [Summary(**s) for s in results["throughput"]]
+    svg.write_text(ratio_chart(summaries, TARGETS, "Throughput vs the unguarded page"))
+    out.write_text(render_report(results, chart=os.path.relpath(svg, out.parent)))
