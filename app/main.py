@@ -9,6 +9,7 @@ from typing import Any
 
 from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
+from litestar.middleware import DefineMiddleware
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
@@ -28,6 +29,7 @@ from app.security.keys import load_or_create_keyset, load_or_create_secret, pars
 from app.security.passwords import PasswordService
 from app.security.tokens import TokenCodec
 from app.web import templating
+from app.web.csrf import SafeCSRFMiddleware
 from app.web.deps import dependencies
 from app.web.errors import exception_handlers
 from app.web.guard import AuthCookies, AuthGuardMiddleware
@@ -114,6 +116,14 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
                 await task
         await engine.dispose()
 
+    csrf = CSRFConfig(
+        secret=load_or_create_secret(settings.data_dir / "csrf.key"),
+        cookie_name=settings.csrf_cookie_name,
+        cookie_secure=settings.cookie_secure,
+        cookie_httponly=True,
+        cookie_samesite="lax",
+        header_name="x-csrftoken",
+    )
     route_handlers: list[Any] = [
         pages.index,
         pages.dashboard,
@@ -137,16 +147,12 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app = Litestar(
         route_handlers=route_handlers,
         dependencies=dependencies(settings, clock, service, account),
-        middleware=[SameOriginMiddleware(), AuthGuardMiddleware(service, settings)],
+        middleware=[
+            SameOriginMiddleware(),
+            AuthGuardMiddleware(service, settings),
+            DefineMiddleware(SafeCSRFMiddleware, config=csrf),
+        ],
         before_send=[SecurityHeaders(settings), AuthCookies(settings)],
-        csrf_config=CSRFConfig(
-            secret=load_or_create_secret(settings.data_dir / "csrf.key"),
-            cookie_name=settings.csrf_cookie_name,
-            cookie_secure=settings.cookie_secure,
-            cookie_httponly=True,
-            cookie_samesite="lax",
-            header_name="x-csrftoken",
-        ),
         template_config=TemplateConfig(
             directory=ROOT / "templates",
             engine=JinjaTemplateEngine,

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote
 
 from email_validator import EmailNotValidError, validate_email
+from litestar import Request
+from litestar.datastructures import MultiDict
+from litestar.exceptions import ClientException
 
 from app.config import Settings
 from app.security.password_policy import check_new_password
@@ -15,6 +18,7 @@ __all__ = [
     "MAX_EMAIL_LENGTH",
     "CredentialsForm",
     "field_text",
+    "read_form",
     "safe_next",
 ]
 
@@ -24,6 +28,26 @@ EMAIL_MISSING = "Enter your email address."
 EMAIL_TOO_LONG = f"That email address is too long ({MAX_EMAIL_LENGTH} characters at most)."
 EMAIL_INVALID = "That is not a valid email address."
 PASSWORD_MISMATCH = "The two passwords do not match."
+
+
+NOT_TEXT = "The form could not be read: it is not UTF-8 text."
+
+
+async def read_form(request: Request[Any, Any, Any]) -> MultiDict[Any]:
+    """The submitted form, decoded strictly: bytes that are not UTF-8 are refused (400),
+    never turned into other characters and stored."""
+    if request.content_type[0] == "application/x-www-form-urlencoded":
+        body = await request.body()
+        try:
+            text = body.decode("ascii")  # browsers percent-encode everything else
+            pairs = parse_qsl(text, keep_blank_values=True, encoding="utf-8", errors="strict")
+        except UnicodeDecodeError as error:
+            raise ClientException(NOT_TEXT) from error
+        return MultiDict(pairs)
+    form = await request.form()
+    if any(isinstance(v, str) and "\ufffd" in v for _, v in form.multi_items()):
+        raise ClientException(NOT_TEXT)
+    return MultiDict(form.multi_items())
 
 
 def field_text(form: Any, name: str) -> str:

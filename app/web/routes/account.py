@@ -12,7 +12,7 @@ from app.auth.service import EmailTaken, Throttled
 from app.config import Settings
 from app.security.tokens import TokenClaims
 from app.web.deps import AppSettings, Auth, Client, OptionalClaims
-from app.web.forms import CredentialsForm, safe_next
+from app.web.forms import CredentialsForm, read_form, safe_next
 from app.web.guard import NOTICE_COOKIE, clear_cookie, issue_cookie, set_notice
 from app.web.htmx import page, redirect
 
@@ -69,7 +69,7 @@ async def register(
     client: Client,
     claims: OptionalClaims,
 ) -> Response[Any]:
-    form = CredentialsForm.parse(await request.form())
+    form = CredentialsForm.parse(await read_form(request))
     if not form.validate_registration(settings):
         return _form_page(request, "register.html", form, claims, status_code=422)
     outcome = await auth.register(form.email, form.password, client)
@@ -104,7 +104,7 @@ async def login_page(request: HTMXRequest, claims: OptionalClaims) -> Response[A
 async def login(
     request: HTMXRequest, auth: Auth, client: Client, claims: OptionalClaims
 ) -> Response[Any]:
-    form = CredentialsForm.parse(await request.form())
+    form = CredentialsForm.parse(await read_form(request))
     form.next = safe_next(form.next, default="")
     if not form.validate_login():
         return _form_page(request, "login.html", form, claims, status_code=422)

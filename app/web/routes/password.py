@@ -12,7 +12,7 @@ from app.config import Settings
 from app.security.password_policy import check_new_password
 from app.security.tokens import TokenClaims
 from app.web.deps import Account, AppSettings, Client, SignedIn
-from app.web.forms import field_text
+from app.web.forms import field_text, read_form
 from app.web.guard import GUARDED
 from app.web.htmx import page, redirect
 from app.web.routes.account import too_many
@@ -55,7 +55,7 @@ async def password_page(
 async def change_password(
     request: HTMXRequest, user: SignedIn, settings: AppSettings, account: Account, client: Client
 ) -> Response[Any]:
-    form = await request.form()
+    form = await read_form(request)
     current = field_text(form, "current_password")
     new = field_text(form, "new_password")
     errors: dict[str, str] = {}

@@ -12,7 +12,7 @@ from litestar.plugins.htmx import HTMXRequest
 
 from app.security.password_policy import strength_hint
 from app.web.deps import AppSettings, OptionalClaims
-from app.web.forms import field_text
+from app.web.forms import field_text, read_form
 
 __all__ = ["password_strength"]
 
@@ -21,7 +21,7 @@ __all__ = ["password_strength"]
 async def password_strength(
     request: HTMXRequest, settings: AppSettings, claims: OptionalClaims
 ) -> Response[Any]:
-    form = await request.form()
+    form = await read_form(request)
     password = field_text(form, "password") or field_text(form, "new_password")
     email = claims.email if claims else field_text(form, "email")
     field = "new_password" if "new_password" in form else "password"

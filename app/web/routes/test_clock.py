@@ -12,6 +12,8 @@ from app.web.deps import TestClockDep
 
 __all__ = ["move_clock", "read_clock"]
 
+_YEAR_10000 = 253_402_300_800
+
 
 def _now(clock: TestClockDep) -> dict[str, str]:
     return {"now": to_iso(clock.now())}
@@ -33,17 +35,24 @@ async def move_clock(request: Request[Any, Any, Any], clock: TestClockDep) -> Re
     if "advance" in body:
         seconds = body["advance"]
         valid = isinstance(seconds, int | float) and not isinstance(seconds, bool)
-        if not valid or not math.isfinite(seconds):
-            return _bad('"advance" must be a number of seconds.')
+        if not valid or not math.isfinite(seconds) or not _representable(clock.now() + seconds):
+            return _bad('"advance" must be a number of seconds (the result within 1970-9999).')
         clock.advance(int(seconds))
     elif "set" in body:
         try:
-            clock.set(from_iso(str(body["set"])))
+            when = from_iso(str(body["set"]))
         except (ValueError, OverflowError):
             return _bad('"set" must be an ISO-8601 date and time.')
+        if not _representable(when):
+            return _bad('"set" must be within 1970-9999.')
+        clock.set(when)
     else:
         return _bad('Send {"advance": seconds} or {"set": "<ISO-8601>"}.')
     return Response(_now(clock))
+
+
+def _representable(when: float) -> bool:
+    return 0 <= when < _YEAR_10000
 
 
 def _bad(message: str) -> Response[dict[str, str]]:

@@ -1,0 +1,1 @@
+"""Hardening: what an attacker (or a clumsy client) observes over HTTP."""
