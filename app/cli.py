@@ -23,8 +23,8 @@ def _keys(settings: Settings, action: str) -> str:
     if action == "rotate":
         kid = rotate_keyset(path, now)
         return f"added key {kid}; it encrypts new tokens after the next start"
-    dropped = prune_keyset(path, now, settings.token_ttl)
-    return f"dropped {len(dropped)} key(s) older than the token lifetime"
+    dropped = prune_keyset(path, now, settings.session_max_age)
+    return f"dropped {len(dropped)} key(s) retired longer than a session lives"
 
 
 async def _purge(settings: Settings) -> str:

@@ -99,7 +99,10 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         throttle=throttles.account,
     )
     purger = Purger(
-        db=session_factory(engine), clock=clock, event_retention=settings.event_retention
+        db=session_factory(engine),
+        clock=clock,
+        event_retention=settings.event_retention,
+        store=store,
     )
     background: list[asyncio.Task[None]] = []
 

@@ -84,14 +84,14 @@ class AccountService:
         """Check the current password, store the new one, end every other session at once.
         Wrong guesses count against the account like failed sign-ins."""
         now = self._clock.now()
-        if wait := await self._throttle.retry_after(claims.email, now):
+        if wait := await self._throttle.attempt(claims.email, now):
             return Throttled(wait)
         async with self._db() as db:
             user = await db.get(User, claims.user_id)
         ok, _ = await self._passwords.verify(user.password_hash if user else None, current)
         if user is None or not ok:
-            await self._throttle.record(claims.email, now)
             return False
+        await self._throttle.reset(claims.email)
         new_hash = await self._passwords.hash(new)
         now = self._clock.now()
         async with self._db() as db, db.begin():

@@ -6,6 +6,8 @@ import asyncio
 from dataclasses import dataclass
 
 import structlog
+from litestar.stores.base import Store
+from litestar.stores.memory import MemoryStore
 from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -30,12 +32,14 @@ class Purger:
         db: async_sessionmaker[AsyncSession],
         clock: Clock,
         event_retention: int,
+        store: Store | None = None,
         batch: int = 1000,
     ) -> None:
         self._db = db
         self._clock = clock
         self._event_retention = event_retention
         self._batch = batch
+        self._store = store
 
     async def purge(self) -> PurgeResult:
         now = self._clock.now()
@@ -54,6 +58,10 @@ class Purger:
             events += deleted
             if deleted < self._batch:
                 break
+        if isinstance(self._store, MemoryStore):
+            # Litestar's memory store forgets an expired entry only when it is read again;
+            # grace tokens and throttle windows are mostly never read again.
+            await self._store.delete_expired()
         if sessions or events:
             log.info("purged", sessions=sessions, events=events)
         return PurgeResult(sessions=sessions, events=events)

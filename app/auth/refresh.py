@@ -14,6 +14,7 @@ moment is *inside* a window while ``now < end``:
               current secret                    -> Rotate (new secret, new token)
               previous secret, now <  rotated_at + grace  -> Follow (onto the one successor)
               previous secret, now >= rotated_at + grace  -> RevokeFamily (a copy is in use)
+              an older secret of the same session         -> RevokeFamily
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ class SessionState:
     expires_at: int
     absolute_expires_at: int
     matched_previous: bool = False  # the token's secret is the one rotated away last
+    stale: bool = False  # found by the session's id only: the secret is older still
 
 
 class RejectReason(StrEnum):
@@ -126,6 +128,8 @@ def decide_session(
         return Reject(RejectReason.SESSION_MISSING)
     if now >= row.absolute_expires_at or now >= row.expires_at:
         return Reject(RejectReason.SESSION_EXPIRED, delete_row=True)
+    if row.stale:
+        return RevokeFamily(claims)
     if not row.matched_previous:
         return Rotate(claims)
     if now < row.rotated_at + policy.rotation_grace:

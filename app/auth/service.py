@@ -161,10 +161,17 @@ class AuthService:
         old_hash = hash_secret(claims.secret)
         async with self._db() as db, db.begin():
             row = await repository.find_session_by_secret_hash(db, old_hash)
-            previous = row is None
-            if previous:
+            previous = stale = False
+            if row is None:
                 row = await repository.find_session_by_previous_hash(db, old_hash)
-            decision = decide_session(claims, _state(row, previous), now, self._policy)
+                previous = row is not None
+            if row is None:  # a secret older than the previous one: still this session?
+                row = await repository.find_session_by_public_id(
+                    db, user_id=claims.user_id, public_id=claims.session_id
+                )
+                stale = row is not None
+            state = _state(row, matched_previous=previous, stale=stale)
+            decision = decide_session(claims, state, now, self._policy)
             if row is None or row.id is None:
                 return self._reject(Reject(RejectReason.SESSION_MISSING))
             if isinstance(decision, Rotate):
@@ -280,9 +287,8 @@ class AuthService:
     ) -> IssuedToken | EmailTaken | Throttled:
         """Create the account and sign it in; nothing is written unless both succeed."""
         now = self._clock.now()
-        if wait := await self._throttles.client.retry_after(client.ip, now):
+        if wait := await self._throttles.client.attempt(client.ip, now):
             return Throttled(wait)
-        await self._throttles.client.record(client.ip, now)
         async with self._db() as db:
             if await repository.find_user_by_email(db, email) is not None:
                 return EmailTaken()
@@ -306,13 +312,11 @@ class AuthService:
         """A token for a new session; None for a wrong email or password (the same answer,
         the same cost); Throttled past the limits, even for the right password."""
         now = self._clock.now()
-        wait = max(
-            await self._throttles.client.retry_after(client.ip, now),
-            await self._throttles.account.retry_after(email, now),
-        )
-        if wait:
+        if wait := await self._throttles.client.attempt(client.ip, now):
             return Throttled(wait)
-        await self._throttles.client.record(client.ip, now)
+        # Counted as a failure up front; a success resets it.
+        if wait := await self._throttles.account.attempt(email, now):
+            return Throttled(wait)
         async with self._db() as db:
             user = await repository.find_user_by_email(db, email)
         ok, new_hash = await self._passwords.verify(
@@ -320,7 +324,6 @@ class AuthService:
         )
         now = self._clock.now()
         if user is None or user.id is None or not ok:
-            await self._throttles.account.record(email, now)
             user_id = user.id if user is not None else None
             async with self._db() as db, db.begin():
                 await self._event(db, EventKind.SIGN_IN_FAILED, now, None, client, user_id=user_id)
@@ -389,7 +392,7 @@ class AuthService:
         return self._issue(claims, now)
 
 
-def _state(row: Session | None, matched_previous: bool) -> SessionState | None:
+def _state(row: Session | None, *, matched_previous: bool, stale: bool) -> SessionState | None:
     if row is None:
         return None
     return SessionState(
@@ -399,4 +402,5 @@ def _state(row: Session | None, matched_previous: bool) -> SessionState | None:
         expires_at=row.expires_at,
         absolute_expires_at=row.absolute_expires_at,
         matched_previous=matched_previous,
+        stale=stale,
     )

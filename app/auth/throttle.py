@@ -3,11 +3,13 @@
 Each key (an account's email, a client address) keeps the times of its recent
 attempts in a Litestar store. Past ``limit`` attempts inside ``window`` seconds,
 the key waits until the oldest of them leaves the window: no account is ever
-locked for longer than one window.
+locked for longer than one window. Sign-ins count an attempt *before* the password is
+checked (a success resets the count), so parallel guesses are counted too.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 from litestar.stores.base import Store
@@ -21,6 +23,9 @@ class Throttle:
         self._prefix = f"throttle:{name}:"
         self._limit = limit
         self._window = window
+        # Check-and-record is one step: concurrent attempts cannot all pass the check
+        # before any of them is counted.
+        self._lock = asyncio.Lock()
 
     async def _recent(self, key: str, now: int) -> list[int]:
         raw = await self._store.get(self._prefix + key)
@@ -33,6 +38,14 @@ class Throttle:
         if len(recent) < self._limit:
             return 0
         return recent[-self._limit] + self._window - now
+
+    async def attempt(self, key: str, now: int) -> int:
+        """Count an attempt now if one is allowed (0), else the seconds to wait."""
+        async with self._lock:
+            wait = await self.retry_after(key, now)
+            if not wait:
+                await self.record(key, now)
+            return wait
 
     async def record(self, key: str, now: int) -> None:
         recent = (await self._recent(key, now))[-(self._limit - 1) :] if self._limit > 1 else []

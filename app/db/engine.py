@@ -20,14 +20,15 @@ __all__ = ["create_engine", "create_tables", "session_factory"]
 def create_engine(url: str) -> AsyncEngine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_async_engine(url, pool_pre_ping=True)
+        return create_async_engine(url, pool_pre_ping=True, hide_parameters=True)
     if parsed.database and parsed.database != ":memory:":
         path = Path(parsed.database)
         path.parent.mkdir(parents=True, exist_ok=True)
         # Password hashes and the activity log: owner-only, like the keys. SQLite gives
         # its -wal and -shm files the database file's mode.
         os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-    engine = create_async_engine(url, connect_args={"timeout": 15})
+    # hide_parameters: a database error logged never carries an email or a password hash.
+    engine = create_async_engine(url, connect_args={"timeout": 15}, hide_parameters=True)
 
     @event.listens_for(engine.sync_engine, "connect")
     def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -6,6 +6,7 @@ the set decrypts the tokens that name it by ``kid``.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import secrets
@@ -110,11 +111,19 @@ def rotate_keyset(path: Path, now: int) -> str:
 
 
 def prune_keyset(path: Path, now: int, max_age: int) -> list[str]:
-    """Drop keys older than ``max_age`` (the token lifetime), never the newest; return kids."""
+    """Drop keys retired (replaced by a newer key) more than ``max_age`` ago; return kids.
+
+    ``max_age`` is the session's absolute lifetime: a token past its own expiry is still
+    what a returning user presents to refresh, for as long as the session lives.
+    The newest key is never dropped.
+    """
     data = json.loads(_read_private(path))
     keys: list[dict[str, object]] = data["keys"]
-    newest = keys[-1]
-    kept = [k for k in keys[:-1] if now - _key_created_at(k) < max_age] + [newest]
+    kept = [
+        key
+        for key, successor in itertools.pairwise(keys)
+        if now - _key_created_at(successor) < max_age
+    ] + [keys[-1]]
     dropped = [str(k.get("kid")) for k in keys if k not in kept]
     if dropped:
         _write_private(path, json.dumps({"keys": kept}, indent=2))

@@ -41,7 +41,9 @@ class PasswordService:
         )
         # Each hash holds memory_cost KiB: a login storm queues here instead of
         # taking all memory, and the event loop never runs argon2 itself.
-        self._limiter = anyio.CapacityLimiter(concurrency or os.cpu_count() or 1)
+        # Default: one core fewer than the machine has, so logins never take every core
+        # from the event loop serving everyone else.
+        self._limiter = anyio.CapacityLimiter(concurrency or max(1, (os.cpu_count() or 2) - 1))
         self._dummy_hash = self._hasher.hash(secrets.token_urlsafe(16))
 
     async def hash(self, password: str) -> str:

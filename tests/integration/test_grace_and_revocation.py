@@ -156,3 +156,23 @@ def test_a_restart_keeps_revoked_sessions_revoked(
         assert response.status_code == 303
         page = client.get("/login")
         assert csrf_token(page.text)
+
+
+def test_a_secret_two_rotations_old_still_counts_as_reuse(
+    clock: TestClock, settings: Settings, visitor: Browser
+) -> None:
+    visitor.register()
+    stolen = visitor.token
+    assert stolen
+    for _ in range(2):  # the rightful browser rotates twice
+        clock.advance(DAY)
+        assert visitor.client.get("/dashboard").status_code == 200
+    legit = visitor.client.cookies.get(COOKIE)
+    assert legit
+
+    visitor.client.cookies.clear()
+    visitor.client.cookies.set(COOKIE, stolen)
+    assert visitor.client.get("/dashboard", follow_redirects=False).status_code == 303
+    assert not _signed_in(visitor.client, legit)
+    kinds = [k for (k,) in _rows(settings, "SELECT kind FROM auth_events")]
+    assert "reuse_detected" in kinds

@@ -345,3 +345,29 @@ def test_rotated_near_the_absolute_end_is_clamped_to_it(now: int, access_until: 
     assert new.expires_at == ABSOLUTE_END
     assert new.access_until == access_until
     assert guard(new, ROTATED_LATE, ABSOLUTE_END) == EXPIRED
+
+
+def test_a_secret_older_than_the_previous_one_revokes_the_family() -> None:
+    policy = Policy(
+        access_ttl=3600, token_ttl=86400, session_ttl=14 * 86400, session_max_age=30 * 86400
+    )
+    now = 1_800_000_000
+    claims = mint(
+        user_id=1,
+        email="a@example.com",
+        session_id="sid",
+        secret="s",
+        session_started_at=now,
+        session_expires_at=now + 14 * 86400,
+        now=now,
+        policy=policy,
+    )
+    row = SessionState(
+        user_id=1,
+        created_at=now,
+        rotated_at=now + 2 * 86400,
+        expires_at=now + 16 * 86400,
+        absolute_expires_at=now + 30 * 86400,
+        stale=True,
+    )
+    assert decide_session(claims, row, now + 3 * 86400, policy) == RevokeFamily(claims)
