@@ -176,3 +176,31 @@ def test_a_secret_two_rotations_old_still_counts_as_reuse(
     assert not _signed_in(visitor.client, legit)
     kinds = [k for (k,) in _rows(settings, "SELECT kind FROM auth_events")]
     assert "reuse_detected" in kinds
+
+
+async def test_parallel_wrong_passwords_are_all_counted(
+    clock: TestClock, settings: Settings
+) -> None:
+    app = create_app(settings, clock=clock)
+    async with AsyncTestClient(app, base_url=BASE_URL) as client:
+        page = await client.get("/register")
+        data = {"email": "alice@example.com", "password": PASSWORD}
+        await client.post("/register", data={**data, "_csrf_token": csrf_token(page.text)})
+
+        async def guess() -> int:
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as tab:
+                form = await tab.get("/login")
+                response = await tab.post(
+                    "/login",
+                    data={
+                        "email": "alice@example.com",
+                        "password": "wrong guess number one",
+                        "_csrf_token": csrf_token(form.text),
+                    },
+                )
+                return response.status_code
+
+        statuses = await asyncio.gather(*(guess() for _ in range(25)))
+    assert statuses.count(401) == settings.login_max_failures
+    assert statuses.count(429) == 25 - settings.login_max_failures
