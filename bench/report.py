@@ -205,7 +205,7 @@ def _micro(results: dict[str, Any]) -> list[str]:
         "|---|---:|",
         f"| decrypt and check a token (`TokenCodec.decode`, a cache miss) | {m['decode_us']:.1f} |",
         f"| encrypt a token (`TokenCodec.encode`, tier 2 and 3) | {m['encode_us']:.1f} |",
-        f"| the denylist lookup (`Denylist.is_revoked`, a `MemoryStore` get) "
+        f"| the denylist lookup (`Denylist.is_revoked`, a dict lookup per process) "
         f"| {m['denylist_us']:.1f} |",
         f"| the guard's whole decision, tier 1 (`AuthService.authenticate`, cache hit) "
         f"| {m['authenticate_tier1_us']:.1f} |",
