@@ -14,7 +14,7 @@ WHAT = {
     "tier1": "`/dashboard`, a token inside its access window; the same token every request, "
     "so a token-cache hit",
     "guarded": "bench-only `/bench/guarded`: guarded like `/dashboard`, same token and page, "
-    "with a handler of one dependency (`/dashboard` now has one too)",
+    "with a handler of one dependency (`/dashboard` takes none)",
     "tier2": "`/dashboard`, the same token past its access window every request: re-encrypted "
     "and sent back in a `Set-Cookie` each time, no database",
     "tier3": "`/dashboard`, a different expired token every request: each one rotates its "
