@@ -5,7 +5,7 @@
 - ``/bench/passthrough``: the same, behind one more ``ASGIMiddleware`` that only calls
   the next app: the floor any guard pays for being a middleware at all.
 - ``/bench/guarded``: guarded like ``/dashboard`` (``opt=GUARDED``) and rendering the same
-  page, but its handler takes one dependency (the clock) where ``/dashboard`` takes two:
+  page, but its handler takes one dependency where ``/dashboard`` takes none:
   it separates the guard's own cost from the handler's.
 
 The tiers are measured on the real guarded ``/dashboard``. Serve with
