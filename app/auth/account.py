@@ -13,7 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.auth import repository
 from app.auth.events import EventKind
-from app.auth.service import ClientInfo, Throttled
+from app.auth.service import ClientInfo, Throttled, record_event
 from app.auth.stores import Denylist
 from app.auth.throttle import Throttle
 from app.clock import Clock
@@ -66,7 +66,14 @@ class AccountService:
             if row is None or row.id is None:
                 return False
             await repository.delete_session(db, row.id)
-            await _revoked_event(db, now, claims.user_id, public_id, client)
+            await record_event(
+                db,
+                EventKind.SESSION_REVOKED,
+                now,
+                client,
+                user_id=claims.user_id,
+                session_id=public_id,
+            )
         await self._denylist.revoke(public_id, revoked_at=now, now=now)
         log.info("session_revoked", user_id=claims.user_id, session=public_id)
         return True
@@ -97,9 +104,13 @@ class AccountService:
         async with self._db() as db, db.begin():
             await repository.set_password_hash(db, claims.user_id, new_hash)
             revoked = await self._end_others(db, claims, now, client)
-            await repository.add_event(
+            await record_event(
                 db,
-                _event(EventKind.PASSWORD_CHANGED, now, claims.user_id, claims.session_id, client),
+                EventKind.PASSWORD_CHANGED,
+                now,
+                client,
+                user_id=claims.user_id,
+                session_id=claims.session_id,
             )
         await self._deny(revoked, now)
         log.info("password_changed", user_id=claims.user_id, sessions_ended=len(revoked))
@@ -112,30 +123,16 @@ class AccountService:
             db, user_id=claims.user_id, keep=claims.session_id
         )
         for public_id in revoked:
-            await _revoked_event(db, now, claims.user_id, public_id, client)
+            await record_event(
+                db,
+                EventKind.SESSION_REVOKED,
+                now,
+                client,
+                user_id=claims.user_id,
+                session_id=public_id,
+            )
         return revoked
 
     async def _deny(self, public_ids: list[str], now: int) -> None:
         for public_id in public_ids:
             await self._denylist.revoke(public_id, revoked_at=now, now=now)
-
-
-def _event(
-    kind: EventKind, now: int, user_id: int, public_id: str | None, client: ClientInfo
-) -> AuthEvent:
-    return AuthEvent(
-        created_at=now,
-        user_id=user_id,
-        session_public_id=public_id,
-        kind=kind.value,
-        client_addr=client.address,
-        user_agent=client.user_agent,
-    )
-
-
-async def _revoked_event(
-    db: AsyncSession, now: int, user_id: int, public_id: str, client: ClientInfo
-) -> None:
-    await repository.add_event(
-        db, _event(EventKind.SESSION_REVOKED, now, user_id, public_id, client)
-    )

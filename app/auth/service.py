@@ -52,6 +52,7 @@ __all__ = [
     "Throttled",
     "Throttles",
     "hash_secret",
+    "record_event",
 ]
 
 log = structlog.get_logger("auth")
@@ -103,6 +104,29 @@ class AuthResult:
 
 
 ANONYMOUS = AuthResult()
+
+
+async def record_event(
+    db: AsyncSession,
+    kind: EventKind,
+    now: int,
+    client: ClientInfo,
+    *,
+    user_id: int | None,
+    session_id: str | None,
+) -> None:
+    """One row of the activity log, in the caller's transaction. Never a secret."""
+    await repository.add_event(
+        db,
+        AuthEvent(
+            created_at=now,
+            user_id=user_id,
+            session_public_id=session_id,
+            kind=kind.value,
+            client_addr=client.address[:64],
+            user_agent=client.user_agent[:512],
+        ),
+    )
 
 
 class AuthService:
@@ -183,7 +207,14 @@ class AuthService:
                 decision = Follow(claims)  # a concurrent request rotated this secret first
             elif isinstance(decision, RevokeFamily):
                 await repository.delete_session(db, row.id)
-                await self._event(db, EventKind.REUSE_DETECTED, now, claims, client)
+                await record_event(
+                    db,
+                    EventKind.REUSE_DETECTED,
+                    now,
+                    client,
+                    user_id=claims.user_id,
+                    session_id=claims.session_id,
+                )
             elif isinstance(decision, Reject) and decision.delete_row:
                 await repository.delete_session(db, row.id)
         if isinstance(decision, Reject):
@@ -223,7 +254,9 @@ class AuthService:
             claims, secret=secret, session_expires_at=expires_at, now=now, policy=self._policy
         )
         issued = self._issue(new_claims, now)
-        await self._event(db, EventKind.ROTATED, now, claims, client)
+        await record_event(
+            db, EventKind.ROTATED, now, client, user_id=claims.user_id, session_id=claims.session_id
+        )
         # Before the commit: a request that lost the race waits for the commit, then finds
         # the successor here.
         await self._successors.remember(old_hash, issued.token, rotated_at=now)
@@ -257,29 +290,6 @@ class AuthService:
             max_age=claims.session_expires_at - now,
         )
 
-    async def _event(
-        self,
-        db: AsyncSession,
-        kind: EventKind,
-        now: int,
-        claims: TokenClaims | None,
-        client: ClientInfo,
-        *,
-        user_id: int | None = None,
-        session_id: str | None = None,
-    ) -> None:
-        await repository.add_event(
-            db,
-            AuthEvent(
-                created_at=now,
-                user_id=claims.user_id if claims else user_id,
-                session_public_id=claims.session_id if claims else session_id,
-                kind=kind.value,
-                client_addr=client.address[:64],
-                user_agent=client.user_agent[:512],
-            ),
-        )
-
     # -- forms -------------------------------------------------------------
 
     async def register(
@@ -300,7 +310,14 @@ class AuthService:
                     db, email=email, password_hash=password_hash, now=now
                 )
                 issued = await self._start_session(db, user, client, now)
-                await self._event(db, EventKind.REGISTERED, now, issued.claims, client)
+                await record_event(
+                    db,
+                    EventKind.REGISTERED,
+                    now,
+                    client,
+                    user_id=issued.claims.user_id,
+                    session_id=issued.claims.session_id,
+                )
         except IntegrityError:  # a concurrent registration of the same email won
             return EmailTaken()
         log.info("registered", user_id=user.id, session=issued.claims.session_id)
@@ -326,7 +343,9 @@ class AuthService:
         if user is None or user.id is None or not ok:
             user_id = user.id if user is not None else None
             async with self._db() as db, db.begin():
-                await self._event(db, EventKind.SIGN_IN_FAILED, now, None, client, user_id=user_id)
+                await record_event(
+                    db, EventKind.SIGN_IN_FAILED, now, client, user_id=user_id, session_id=None
+                )
             log.info("sign_in_failed", user_id=user_id)
             return None
         await self._throttles.account.reset(email)
@@ -334,7 +353,14 @@ class AuthService:
             if new_hash is not None:
                 await repository.set_password_hash(db, user.id, new_hash)
             issued = await self._start_session(db, user, client, now)
-            await self._event(db, EventKind.SIGNED_IN, now, issued.claims, client)
+            await record_event(
+                db,
+                EventKind.SIGNED_IN,
+                now,
+                client,
+                user_id=issued.claims.user_id,
+                session_id=issued.claims.session_id,
+            )
         log.info("signed_in", user_id=user.id, session=issued.claims.session_id)
         return issued
 
@@ -345,7 +371,14 @@ class AuthService:
             await repository.delete_session_by_public_id(
                 db, user_id=claims.user_id, public_id=claims.session_id
             )
-            await self._event(db, EventKind.SIGNED_OUT, now, claims, client)
+            await record_event(
+                db,
+                EventKind.SIGNED_OUT,
+                now,
+                client,
+                user_id=claims.user_id,
+                session_id=claims.session_id,
+            )
         await self._denylist.revoke(claims.session_id, revoked_at=now, now=now)
         log.info("signed_out", user_id=claims.user_id, session=claims.session_id)
 

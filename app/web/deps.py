@@ -19,7 +19,6 @@ from app.web.guard import current_claims
 
 __all__ = [
     "Account",
-    "AppClock",
     "AppSettings",
     "Auth",
     "Client",
@@ -31,7 +30,6 @@ __all__ = [
 
 # Handler parameter types: injected by name, trusted (our own objects need no validation).
 AppSettings: TypeAlias = NamedDependency[SkipValidation[Settings]]
-AppClock: TypeAlias = NamedDependency[SkipValidation[Clock]]
 TestClockDep: TypeAlias = NamedDependency[SkipValidation[TestClock]]
 Auth: TypeAlias = NamedDependency[SkipValidation[AuthService]]
 Account: TypeAlias = NamedDependency[SkipValidation[AccountService]]
