@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install run test lint fmt typecheck unit integration e2e browser clean
+.PHONY: help install run test lint fmt typecheck unit integration e2e browser services clean
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -39,8 +39,25 @@ fmt: $(STAMP) ## Format and fix what ruff can
 unit: $(STAMP) ## Unit tests (pure functions)
 	$(BIN)/pytest tests/unit -q
 
-integration: $(STAMP) ## Integration tests (the app through Litestar's test client)
+integration: $(STAMP) services ## Integration tests on SQLite, PostgreSQL and PostgreSQL + Redis
 	$(BIN)/pytest tests/integration -q
+
+# The tests start private PostgreSQL and Redis servers themselves (free ports, a temporary
+# directory); this only makes sure Debian's binaries are there, unless TEST_DATABASE_URL /
+# TEST_REDIS_URL name servers to use instead.
+services: ## Make sure PostgreSQL and Redis can be started by the tests (Debian packages)
+	@missing=""; \
+	if [ -z "$$TEST_DATABASE_URL" ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
+	  && ! command -v initdb >/dev/null; then missing="$$missing postgresql"; fi; \
+	if [ -z "$$TEST_REDIS_URL" ] && ! command -v redis-server >/dev/null; then \
+	  missing="$$missing redis-server"; fi; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  $$SUDO systemctl disable --now postgresql redis-server >/dev/null 2>&1 || true; \
+	fi
 
 browser: $(STAMP) ## Make sure a Chromium exists for Playwright
 	@if [ -n "$$PLAYWRIGHT_CHROMIUM_EXECUTABLE" ] || [ -x /usr/bin/chromium ]; then \

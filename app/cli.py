@@ -1,4 +1,4 @@
-"""Command line: ``python -m app keys rotate | keys prune | purge``."""
+"""Command line: ``python -m app db upgrade | db check | keys rotate | keys prune | purge``."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ import sys
 from app.auth.maintenance import Purger
 from app.clock import SystemClock
 from app.config import Settings, load_settings
-from app.db.engine import create_engine, create_tables, session_factory
+from app.db import migrate
+from app.db.database import Database
+from app.db.engine import create_engine
 from app.security.keys import prune_keyset, rotate_keyset
 
 __all__ = ["main"]
@@ -27,32 +29,63 @@ def _keys(settings: Settings, action: str) -> str:
     return f"dropped {len(dropped)} key(s) retired longer than a session lives"
 
 
-async def _purge(settings: Settings) -> str:
-    engine = create_engine(settings.resolved_database_url)
+def _database(settings: Settings) -> Database:
+    return Database(create_engine(settings.resolved_database_url, pool_size=1, max_overflow=0))
+
+
+async def _db(settings: Settings, action: str) -> tuple[str, int]:
+    db = _database(settings)
     try:
-        await create_tables(engine)
-        purger = Purger(
-            db=session_factory(engine),
+        if action == "upgrade":
+            before, after = await migrate.upgrade(db.engine)
+            if before == after:
+                return f"the database is at {after}, the newest schema: nothing to do", 0
+            return f"upgraded the database from {before or 'nothing'} to {after}", 0
+        current = await migrate.current_revision(db.engine)
+        if current == migrate.head():
+            return f"the database is at {current}, the newest schema", 0
+        return (
+            f"the database is at {current or 'nothing'}, this release needs {migrate.head()}: "
+            f"run '{migrate.UPGRADE_COMMAND}'",
+            1,
+        )
+    finally:
+        await db.dispose()
+
+
+async def _purge(settings: Settings) -> str:
+    db = _database(settings)
+    try:
+        await migrate.ensure_current(db.engine, auto_migrate=settings.auto_migrate)
+        result = await Purger(
+            db=db,
             clock=SystemClock(),
             event_retention=settings.event_retention,
-        )
-        result = await purger.purge()
+            throttle_window=max(settings.login_window, settings.ip_window),
+        ).purge()
     finally:
-        await engine.dispose()
+        await db.dispose()
+    if result.skipped:
+        return "another process is purging right now; nothing done"
     return f"deleted {result.sessions} expired session(s) and {result.events} old event(s)"
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m app", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
+    db = commands.add_parser("db", help="the database schema (Alembic migrations)")
+    db.add_argument("action", choices=["upgrade", "check"])
     keys = commands.add_parser("keys", help="manage the token keys (var/keys.json)")
     keys.add_argument("action", choices=["rotate", "prune"])
     commands.add_parser("purge", help="delete expired sessions and old activity now")
     args = parser.parse_args(argv)
     settings = load_settings()
+    status = 0
     if args.command == "keys":
         message = _keys(settings, args.action)
+    elif args.command == "db":
+        message, status = asyncio.run(_db(settings, args.action))
     else:
         message = asyncio.run(_purge(settings))
     sys.stdout.write(message + "\n")
-    return 0
+    return status

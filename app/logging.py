@@ -1,4 +1,9 @@
-"""Structured logs: one line per event, key=value, never a secret."""
+"""Structured logs: one line per event, key=value, never a secret.
+
+Only the app's own loggers (``app.*``) follow ``APP_LOG_LEVEL``; every library logger
+(SQLAlchemy, Alembic, asyncio, uvicorn's error log, httpx) stays at WARNING, so a DEBUG
+run never writes SQL with its parameters or a library's view of a request.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +13,13 @@ import structlog
 
 __all__ = ["configure_logging"]
 
+LIBRARY_LEVEL = logging.WARNING
+
 
 def configure_logging(level: str = "INFO") -> None:
-    logging.basicConfig(format="%(message)s", level=level.upper())
+    logging.basicConfig(format="%(message)s", level=LIBRARY_LEVEL)
+    logging.getLogger().setLevel(LIBRARY_LEVEL)
+    logging.getLogger("app").setLevel(level.upper())
     structlog.configure(
         processors=[
             structlog.contextvars.merge_contextvars,

@@ -1,10 +1,15 @@
-"""The kinds of events in the activity log, and which of them revoke a session."""
+"""The activity log: the kinds of events, and the one function that writes a row."""
 
 from __future__ import annotations
 
 from enum import StrEnum
 
-__all__ = ["REVOKING", "EventKind"]
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from app.auth.types import ClientInfo
+from app.db.models import AuthEvent
+
+__all__ = ["EventKind", "record_event"]
 
 
 class EventKind(StrEnum):
@@ -18,6 +23,24 @@ class EventKind(StrEnum):
     REGISTERED = "registered"
 
 
-# Events after which the named session's outstanding tokens must stop working at once;
-# the denylist is rebuilt from these at start-up.
-REVOKING = frozenset({EventKind.SIGNED_OUT, EventKind.REUSE_DETECTED, EventKind.SESSION_REVOKED})
+async def record_event(
+    db: AsyncSession,
+    kind: EventKind,
+    now: int,
+    client: ClientInfo,
+    *,
+    user_id: int | None,
+    session_id: str | None,
+) -> None:
+    """One row of the activity log, in the caller's transaction. Never a secret."""
+    db.add(
+        AuthEvent(
+            created_at=now,
+            user_id=user_id,
+            session_public_id=session_id,
+            kind=kind.value,
+            client_addr=client.address[:64],
+            user_agent=client.user_agent[:512],
+        )
+    )
+    await db.flush()

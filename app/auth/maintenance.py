@@ -1,70 +1,81 @@
-"""Housekeeping: delete sessions past their lifetimes and old activity, in batches."""
+"""Housekeeping: delete what no rule needs any more, in short batches, once per deployment
+(a lock: N workers do not all purge)."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import structlog
-from litestar.stores.base import Store
-from litestar.stores.memory import MemoryStore
-from sqlalchemy.ext.asyncio import async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.auth import repository
+from app.auth import repository, revocations, throttle
 from app.clock import Clock
+from app.db.database import Database
+from app.db.locks import exclusive
 
 __all__ = ["PurgeResult", "Purger"]
 
-log = structlog.get_logger("maintenance")
+log = structlog.get_logger("app.maintenance")
 
 
 @dataclass(frozen=True, slots=True)
 class PurgeResult:
     sessions: int
     events: int
+    revocations: int = 0
+    throttles: int = 0
+    skipped: bool = False  # another process was purging
 
 
 class Purger:
     def __init__(
         self,
         *,
-        db: async_sessionmaker[AsyncSession],
+        db: Database,
         clock: Clock,
         event_retention: int,
-        store: Store | None = None,
+        throttle_window: int = 0,
         batch: int = 1000,
     ) -> None:
         self._db = db
         self._clock = clock
         self._event_retention = event_retention
+        self._throttle_window = throttle_window  # the longest throttle window in use
         self._batch = batch
-        self._store = store
 
     async def purge(self) -> PurgeResult:
+        async with exclusive(self._db.engine, "purge", wait=False) as (acquired, _):
+            if not acquired:
+                return PurgeResult(sessions=0, events=0, skipped=True)
+            return await self._purge()
+
+    async def _purge(self) -> PurgeResult:
         now = self._clock.now()
-        sessions = events = 0
+        sessions = await self._in_batches(
+            lambda db: repository.purge_expired_sessions(db, now, self._batch)
+        )
+        events = await self._in_batches(
+            lambda db: repository.purge_events_before(db, now - self._event_retention, self._batch)
+        )
+        async with self._db.write() as tx:
+            ended = await revocations.purge(tx.session, now)
+        counts = await throttle.purge(self._db, now - self._throttle_window)
+        if sessions or events or ended or counts:
+            log.info(
+                "purged", sessions=sessions, events=events, revocations=ended, throttles=counts
+            )
+        return PurgeResult(sessions=sessions, events=events, revocations=ended, throttles=counts)
+
+    async def _in_batches(self, step: Callable[[AsyncSession], Awaitable[int]]) -> int:
+        total = 0
         while True:  # short transactions: the guard's rotations never wait long
-            async with self._db() as db, db.begin():
-                deleted = await repository.purge_expired_sessions(db, now, self._batch)
-            sessions += deleted
+            async with self._db.write() as tx:
+                deleted = await step(tx.session)
+            total += deleted
             if deleted < self._batch:
-                break
-        while True:
-            async with self._db() as db, db.begin():
-                deleted = await repository.purge_events_before(
-                    db, now - self._event_retention, self._batch
-                )
-            events += deleted
-            if deleted < self._batch:
-                break
-        if isinstance(self._store, MemoryStore):
-            # Litestar's memory store forgets an expired entry only when it is read again;
-            # grace tokens and throttle windows are mostly never read again.
-            await self._store.delete_expired()
-        if sessions or events:
-            log.info("purged", sessions=sessions, events=events)
-        return PurgeResult(sessions=sessions, events=events)
+                return total
 
     async def run_every(self, seconds: int) -> None:
         """Purge every ``seconds`` (scheduling only: what is expired is judged by the clock)."""

@@ -1,47 +1,72 @@
-"""The refresh decision: pure functions of (token claims, session row, now, policy).
+"""The refresh decision: one pure function of (token claims, session row, now, policy).
 
-Nothing here reads a clock, a database or a cookie; the guard carries out the
-outcome. Every time boundary of the strategy is defined here, once, and a
-moment is *inside* a window while ``now < end``:
+Nothing here reads a clock, a database or a cookie; :mod:`app.auth.authenticate`
+carries the outcome out. Every rule of the strategy lives here, and every time
+boundary is defined once: a moment is *inside* a window while ``now < end``.
 
-    tier 1  now <  access_until                -> Serve   (token alone, no DB)
-    tier 2  access_until <= now < expires_at   -> Renew   (new access window, same expiry, no DB)
-    tier 3  expires_at <= now                  -> CheckSession, then with the row found by
-            the token's secret (as the current secret, or as the one just rotated away):
-              no row / another user's row       -> Reject(SESSION_MISSING)
-              now >= absolute_expires_at        -> Reject(SESSION_EXPIRED), row deleted
-              now >= expires_at (idle)          -> Reject(SESSION_EXPIRED), row deleted
-              current secret                    -> Rotate (new secret, new token)
-              previous secret, now <  rotated_at + grace  -> Follow (onto the one successor)
-              previous secret, now >= rotated_at + grace  -> RevokeFamily (a copy is in use)
-              an older secret of the same session         -> RevokeFamily
+:func:`decide` is called once without the session row; when it answers
+:class:`ReadSession` the caller reads the row (by the session's public id, which the
+token carries) and calls it again with what it found::
+
+    revoked (the denylist mirror says so)          -> Reject(SESSION_REVOKED)
+    now <  exp, mirror current
+        now <  aex                                 -> Serve(tier 1)    token alone, no DB
+        aex <= now                                 -> Renew(tier 2)    new aex, same exp, no DB
+    otherwise (exp <= now, or the mirror is stale)  -> ReadSession, then with the row:
+        no row, or another user's                  -> Reject(SESSION_MISSING)
+        now >= absolute end or idle end            -> Reject(SESSION_EXPIRED), row deleted
+        (expiry beats every secret rule below)
+        the token's secret is the row's current one
+            now < exp (mirror stale: the row vouches) -> Serve / Renew (tier 3)
+            exp <= now                              -> Rotate: the successor, if the write wins
+        it is the one rotated away last
+            now <  rotated_at + grace, successor derivable -> Follow (onto that successor)
+            now <  rotated_at + grace, not derivable  -> Reject(SESSION_MISSING), row kept
+            now >= rotated_at + grace               -> RevokeFamily (a copy is in use)
+        an older secret of the same session        -> RevokeFamily
+
+The successor of a secret is derived from it with a server key
+(:class:`app.security.rotation.SecretDeriver`), so any process, on any host, that
+finds a row already rotated from the presented secret mints the same successor as the
+process that rotated it - even if that process died right after its commit.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, replace
-from enum import StrEnum
+from enum import Enum, StrEnum
 
 from app.security.tokens import TokenClaims
 
 __all__ = [
-    "CheckSession",
     "Follow",
+    "Lookup",
+    "Outcome",
     "Policy",
+    "ReadSession",
     "Reject",
     "RejectReason",
     "Renew",
     "RevokeFamily",
     "Rotate",
+    "SecretAge",
     "Serve",
-    "SessionState",
-    "decide_session",
-    "decide_token",
+    "SessionRow",
+    "cookie_max_age",
+    "decide",
+    "hash_secret",
     "mint",
     "renewed",
     "rotated",
+    "secret_age",
     "session_expiry",
 ]
+
+
+def hash_secret(secret: str) -> str:
+    """What the sessions table stores instead of a secret."""
+    return hashlib.sha256(secret.encode()).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,16 +79,30 @@ class Policy:
 
 
 @dataclass(frozen=True, slots=True)
-class SessionState:
+class SessionRow:
     """What the decision needs of a session row."""
 
     user_id: int
-    created_at: int
+    secret_hash: str
+    previous_secret_hash: str | None
     rotated_at: int
-    expires_at: int
+    expires_at: int  # idle end
     absolute_expires_at: int
-    matched_previous: bool = False  # the token's secret is the one rotated away last
-    stale: bool = False  # found by the session's id only: the secret is older still
+
+
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    """What the caller found: the row (None: there is none) and the presented secret's
+    successor (derived with the server key)."""
+
+    row: SessionRow | None
+    successor: str
+
+
+class SecretAge(Enum):
+    CURRENT = "current"
+    PREVIOUS = "previous"  # the one rotated away last
+    OLDER = "older"  # rotated away before that: only a copy can still hold it
 
 
 class RejectReason(StrEnum):
@@ -72,39 +111,58 @@ class RejectReason(StrEnum):
     SESSION_EXPIRED = "session_expired"
     SESSION_REVOKED = "session_revoked"
 
+    @property
+    def notice(self) -> str | None:
+        """What the login page tells the person afterwards (None: nothing)."""
+        return _NOTICES.get(self)
+
+
+_NOTICES = {
+    RejectReason.SESSION_EXPIRED: "expired",
+    RejectReason.SESSION_MISSING: "ended",
+    RejectReason.SESSION_REVOKED: "ended",
+}
+
 
 @dataclass(frozen=True, slots=True)
 class Serve:
-    claims: TokenClaims
+    """Signed in with the token as it is."""
+
+    tier: int  # 1: the token alone; 3: the session row was read
 
 
 @dataclass(frozen=True, slots=True)
 class Renew:
+    """Signed in; the browser gets ``claims`` (a new access window, the same expiry)."""
+
     claims: TokenClaims
+    tier: int  # 2: no database; 3: the session row was read
 
 
 @dataclass(frozen=True, slots=True)
-class CheckSession:
-    claims: TokenClaims
+class ReadSession:
+    """Read the session row (by the token's ``sid``) and decide again."""
 
 
 @dataclass(frozen=True, slots=True)
 class Rotate:
-    claims: TokenClaims
+    """Replace the row's secret by the successor - only if it is still the presented one
+    (a conditional write); if another request won, read the row and decide again."""
+
+    claims: TokenClaims  # the successor's token
+    expires_at: int  # the session's new idle end
 
 
 @dataclass(frozen=True, slots=True)
 class Follow:
-    """The secret was rotated moments ago by a concurrent request: use its successor."""
+    """A concurrent request rotated this secret moments ago: move onto its successor."""
 
     claims: TokenClaims
 
 
 @dataclass(frozen=True, slots=True)
 class RevokeFamily:
-    """A secret rotated away long ago came back: two parties hold the session."""
-
-    claims: TokenClaims
+    """A secret rotated away long ago came back: two parties hold the session. End it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,28 +171,67 @@ class Reject:
     delete_row: bool = False
 
 
-def decide_token(claims: TokenClaims, now: int) -> Serve | Renew | CheckSession:
-    if now < claims.access_until:
-        return Serve(claims)
-    if now < claims.expires_at:
-        return Renew(claims)
-    return CheckSession(claims)
+Outcome = Serve | Renew | ReadSession | Rotate | Follow | RevokeFamily | Reject
 
 
-def decide_session(
-    claims: TokenClaims, row: SessionState | None, now: int, policy: Policy
-) -> Rotate | Follow | RevokeFamily | Reject:
+def decide(
+    claims: TokenClaims,
+    now: int,
+    policy: Policy,
+    *,
+    revoked: bool,
+    mirror_current: bool = True,
+    lookup: Lookup | None = None,
+) -> Outcome:
+    """The whole guard, as a table (see the module docstring)."""
+    if revoked:
+        return Reject(RejectReason.SESSION_REVOKED)
+    live = now < claims.expires_at
+    if live and mirror_current:
+        return _inside_the_token(claims, now, policy, tier=None)
+    if lookup is None:
+        return ReadSession()
+    row = lookup.row
     if row is None or row.user_id != claims.user_id:
         return Reject(RejectReason.SESSION_MISSING)
     if now >= row.absolute_expires_at or now >= row.expires_at:
         return Reject(RejectReason.SESSION_EXPIRED, delete_row=True)
-    if row.stale:
-        return RevokeFamily(claims)
-    if not row.matched_previous:
-        return Rotate(claims)
-    if now < row.rotated_at + policy.rotation_grace:
-        return Follow(claims)
-    return RevokeFamily(claims)
+    match secret_age(claims.secret, row):
+        case SecretAge.CURRENT if live:
+            return _inside_the_token(claims, now, policy, tier=3)
+        case SecretAge.CURRENT:
+            expires_at = session_expiry(now, row.absolute_expires_at, policy)
+            successor = rotated(claims, lookup.successor, expires_at, now, policy)
+            return Rotate(successor, expires_at)
+        case SecretAge.PREVIOUS if now < row.rotated_at + policy.rotation_grace:
+            if hash_secret(lookup.successor) != row.secret_hash:
+                return Reject(RejectReason.SESSION_MISSING)  # the key changed since
+            # Minted as of the rotation: the very token the winner minted, to the byte.
+            return Follow(rotated(claims, lookup.successor, row.expires_at, row.rotated_at, policy))
+        case SecretAge.PREVIOUS | SecretAge.OLDER:
+            return RevokeFamily()
+
+
+def _inside_the_token(
+    claims: TokenClaims, now: int, policy: Policy, *, tier: int | None
+) -> Serve | Renew:
+    if now < claims.access_until:
+        return Serve(tier or 1)
+    return Renew(renewed(claims, now, policy), tier or 2)
+
+
+def secret_age(secret: str, row: SessionRow) -> SecretAge:
+    presented = hash_secret(secret)
+    if presented == row.secret_hash:
+        return SecretAge.CURRENT
+    if presented == row.previous_secret_hash:
+        return SecretAge.PREVIOUS
+    return SecretAge.OLDER
+
+
+def cookie_max_age(claims: TokenClaims, now: int) -> int:
+    """The auth cookie lives as long as the session (critique point 1), not the token."""
+    return max(claims.session_expires_at - now, 0)
 
 
 def session_expiry(now: int, absolute_expires_at: int, policy: Policy) -> int:
@@ -178,7 +275,7 @@ def renewed(claims: TokenClaims, now: int, policy: Policy) -> TokenClaims:
 
 
 def rotated(
-    claims: TokenClaims, *, secret: str, session_expires_at: int, now: int, policy: Policy
+    claims: TokenClaims, secret: str, session_expires_at: int, now: int, policy: Policy
 ) -> TokenClaims:
     """Tier 3: a token for the rotated secret, with a fresh lifetime."""
     return mint(

@@ -1,30 +1,28 @@
-"""SQL for users and sessions, and nothing else. Callers own the transaction."""
+"""SQL for users, sessions and the activity log, and nothing else. Callers own the
+transaction (``Database.read()`` / ``Database.write()``)."""
 
 from __future__ import annotations
+
+from collections.abc import Collection
 
 from sqlalchemy import delete, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.auth.events import REVOKING
 from app.db.models import AuthEvent, Session, User
 
 __all__ = [
-    "add_event",
     "add_session",
     "add_user",
     "delete_session",
-    "delete_session_by_public_id",
-    "delete_sessions_except",
-    "find_session_by_previous_hash",
-    "find_session_by_public_id",
-    "find_session_by_secret_hash",
+    "delete_sessions",
+    "find_session",
+    "find_user",
     "find_user_by_email",
     "list_live_sessions",
     "purge_events_before",
     "purge_expired_sessions",
     "recent_events",
-    "revocations_since",
     "rotate_session",
     "set_password_hash",
 ]
@@ -33,6 +31,10 @@ __all__ = [
 async def find_user_by_email(db: AsyncSession, email: str) -> User | None:
     result = await db.exec(select(User).where(User.email == email))
     return result.first()
+
+
+async def find_user(db: AsyncSession, user_id: int) -> User | None:
+    return await db.get(User, user_id)
 
 
 async def add_user(db: AsyncSession, *, email: str, password_hash: str, now: int) -> User:
@@ -52,15 +54,16 @@ async def add_session(db: AsyncSession, session: Session) -> Session:
     return session
 
 
-async def find_session_by_secret_hash(db: AsyncSession, secret_hash: str) -> Session | None:
-    result = await db.exec(select(Session).where(Session.secret_hash == secret_hash))
+async def find_session(db: AsyncSession, public_id: str) -> Session | None:
+    """The session a token names (its ``sid``): one indexed lookup."""
+    result = await db.exec(select(Session).where(Session.public_id == public_id))
     return result.first()
 
 
 async def rotate_session(
     db: AsyncSession,
     *,
-    session_id: int,
+    public_id: str,
     old_hash: str,
     new_hash: str,
     now: int,
@@ -69,7 +72,7 @@ async def rotate_session(
     """Replace the secret if it is still ``old_hash``: of two racing rotations, one wins."""
     result = await db.exec(
         update(Session)
-        .where(col(Session.id) == session_id, col(Session.secret_hash) == old_hash)
+        .where(col(Session.public_id) == public_id, col(Session.secret_hash) == old_hash)
         .values(
             secret_hash=new_hash,
             previous_secret_hash=old_hash,
@@ -80,36 +83,33 @@ async def rotate_session(
     return result.rowcount == 1
 
 
-async def delete_session(db: AsyncSession, session_id: int) -> None:
-    await db.exec(delete(Session).where(col(Session.id) == session_id))
+async def delete_session(db: AsyncSession, public_id: str) -> None:
+    await db.exec(delete(Session).where(col(Session.public_id) == public_id))
 
 
-async def delete_session_by_public_id(db: AsyncSession, *, user_id: int, public_id: str) -> None:
-    await db.exec(
-        delete(Session).where(col(Session.user_id) == user_id, col(Session.public_id) == public_id)
-    )
-
-
-async def find_session_by_previous_hash(db: AsyncSession, secret_hash: str) -> Session | None:
-    result = await db.exec(select(Session).where(Session.previous_secret_hash == secret_hash))
-    return result.first()
-
-
-async def add_event(db: AsyncSession, event: AuthEvent) -> None:
-    db.add(event)
-    await db.flush()
-
-
-async def revocations_since(db: AsyncSession, since: int) -> list[tuple[str, int]]:
-    """(session public id, when) of every revoking event since ``since``."""
-    result = await db.exec(
-        select(AuthEvent.session_public_id, AuthEvent.created_at).where(
-            col(AuthEvent.created_at) >= since,
-            col(AuthEvent.kind).in_([kind.value for kind in REVOKING]),
-            col(AuthEvent.session_public_id).is_not(None),
+async def delete_sessions(
+    db: AsyncSession,
+    *,
+    user_id: int,
+    only: Collection[str] | None = None,
+    keep: str | None = None,
+) -> list[str]:
+    """Delete the user's sessions (``only`` these, all but ``keep``, or all); the public
+    ids deleted. Another user's session is never matched."""
+    conditions = [col(Session.user_id) == user_id]
+    if only is not None:
+        conditions.append(col(Session.public_id).in_(list(only)))
+    if keep is not None:
+        conditions.append(col(Session.public_id) != keep)
+    result = await db.exec(select(Session.public_id).where(*conditions))
+    public_ids = list(result.all())
+    if public_ids:
+        await db.exec(
+            delete(Session).where(
+                col(Session.user_id) == user_id, col(Session.public_id).in_(public_ids)
+            )
         )
-    )
-    return [(public_id, created_at) for public_id, created_at in result.all() if public_id]
+    return public_ids
 
 
 async def list_live_sessions(db: AsyncSession, user_id: int, now: int) -> list[Session]:
@@ -123,32 +123,6 @@ async def list_live_sessions(db: AsyncSession, user_id: int, now: int) -> list[S
         .order_by(col(Session.rotated_at).desc())
     )
     return list(result.all())
-
-
-async def find_session_by_public_id(
-    db: AsyncSession, *, user_id: int, public_id: str
-) -> Session | None:
-    result = await db.exec(
-        select(Session).where(col(Session.user_id) == user_id, col(Session.public_id) == public_id)
-    )
-    return result.first()
-
-
-async def delete_sessions_except(db: AsyncSession, *, user_id: int, keep: str) -> list[str]:
-    """Delete every session of the user but ``keep``; return the public ids deleted."""
-    result = await db.exec(
-        select(Session.public_id).where(
-            col(Session.user_id) == user_id, col(Session.public_id) != keep
-        )
-    )
-    public_ids = list(result.all())
-    if public_ids:
-        await db.exec(
-            delete(Session).where(
-                col(Session.user_id) == user_id, col(Session.public_id).in_(public_ids)
-            )
-        )
-    return public_ids
 
 
 async def recent_events(db: AsyncSession, user_id: int, limit: int = 20) -> list[AuthEvent]:

@@ -1,56 +1,137 @@
-"""Attempt throttling with a sliding window, judged by the injected clock.
+"""Attempt throttling with a sliding window, judged by the injected clock, shared by
+every process of the deployment.
 
-Each key (an account's email, a client address) keeps the times of its recent
-attempts in a Litestar store. Past ``limit`` attempts inside ``window`` seconds,
-the key waits until the oldest of them leaves the window: no account is ever
-locked for longer than one window. Sign-ins count an attempt *before* the password is
-checked (a success resets the count), so parallel guesses are counted too.
+Each key (an account, a client address, an address a mail goes to) keeps the times of
+its last ``limit`` attempts. Past ``limit`` attempts inside ``window`` seconds, the key
+waits until the oldest of them leaves the window: no key is ever held for longer than
+one window. The check and the record are one atomic step wherever the count lives:
+
+- the database (default): one transaction per attempt, the key's row locked
+  (``SELECT ... FOR UPDATE`` on PostgreSQL, ``BEGIN IMMEDIATE`` on SQLite);
+- Redis (``APP_REVOCATION_STORE=redis://...``): one Lua script per attempt.
+
+Both apply :func:`judge`, the rule itself.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
+from collections.abc import Sequence
+from typing import Any, Protocol
 
-from litestar.stores.base import Store
+from sqlalchemy import delete, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import col, select
 
-__all__ = ["Throttle"]
+from app.db.database import Database
+from app.db.models import ThrottleBucket
+
+__all__ = ["Counter", "RedisCounter", "SqlCounter", "Throttle", "judge"]
+
+
+def judge(times: Sequence[int], now: int, *, limit: int, window: int) -> tuple[int, list[int]]:
+    """(seconds to wait, 0 if the attempt is allowed; the times to keep, this one included)."""
+    recent = [t for t in times if now - window < t <= now]
+    if len(recent) >= limit:
+        return recent[-limit] + window - now, recent
+    return 0, [*recent, now][-limit:]
+
+
+class Counter(Protocol):
+    async def attempt(self, key: str, now: int, *, limit: int, window: int) -> int: ...
+    async def reset(self, key: str) -> None: ...
 
 
 class Throttle:
-    def __init__(self, store: Store, *, name: str, limit: int, window: int) -> None:
-        self._store = store
-        self._prefix = f"throttle:{name}:"
-        self._limit = limit
-        self._window = window
-        # Check-and-record is one step: concurrent attempts cannot all pass the check
-        # before any of them is counted.
-        self._lock = asyncio.Lock()
-
-    async def _recent(self, key: str, now: int) -> list[int]:
-        raw = await self._store.get(self._prefix + key)
-        times: list[int] = json.loads(raw) if raw else []
-        return [t for t in times if now - self._window < t <= now]
-
-    async def retry_after(self, key: str, now: int) -> int:
-        """Seconds to wait before the next attempt; 0 when one is allowed now."""
-        recent = await self._recent(key, now)
-        if len(recent) < self._limit:
-            return 0
-        return recent[-self._limit] + self._window - now
+    def __init__(self, counter: Counter, *, name: str, limit: int, window: int) -> None:
+        self._counter = counter
+        self._prefix = f"{name}:"
+        self.limit = limit
+        self.window = window
 
     async def attempt(self, key: str, now: int) -> int:
         """Count an attempt now if one is allowed (0), else the seconds to wait."""
-        async with self._lock:
-            wait = await self.retry_after(key, now)
-            if not wait:
-                await self.record(key, now)
-            return wait
-
-    async def record(self, key: str, now: int) -> None:
-        recent = (await self._recent(key, now))[-(self._limit - 1) :] if self._limit > 1 else []
-        recent.append(now)
-        await self._store.set(self._prefix + key, json.dumps(recent), expires_in=self._window + 60)
+        return await self._counter.attempt(
+            self._prefix + key, now, limit=self.limit, window=self.window
+        )
 
     async def reset(self, key: str) -> None:
-        await self._store.delete(self._prefix + key)
+        await self._counter.reset(self._prefix + key)
+
+
+class SqlCounter:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+        dialect = postgresql if db.dialect == "postgresql" else sqlite
+        self._insert = dialect.insert
+
+    async def attempt(self, key: str, now: int, *, limit: int, window: int) -> int:
+        async with self._db.write() as tx:
+            db = tx.session
+            await db.exec(
+                self._insert(ThrottleBucket)
+                .values(key=key, hits="[]", last_at=now)
+                .on_conflict_do_nothing(index_elements=["key"])
+            )
+            hits = await db.scalar(
+                select(col(ThrottleBucket.hits))
+                .where(col(ThrottleBucket.key) == key)
+                .with_for_update()
+            )
+            wait, kept = judge(json.loads(hits or "[]"), now, limit=limit, window=window)
+            if not wait:
+                await db.exec(
+                    update(ThrottleBucket)
+                    .where(col(ThrottleBucket.key) == key)
+                    .values(hits=json.dumps(kept), last_at=now)
+                )
+            return wait
+
+    async def reset(self, key: str) -> None:
+        async with self._db.write() as tx:
+            await tx.session.exec(delete(ThrottleBucket).where(col(ThrottleBucket.key) == key))
+
+
+# judge(), in Lua: KEYS[1] the key's list; ARGV now, limit, window, ttl (memory only).
+_ATTEMPT = """
+local now, limit, window = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local recent = {}
+for _, raw in ipairs(redis.call('LRANGE', KEYS[1], 0, -1)) do
+  local t = tonumber(raw)
+  if t > now - window and t <= now then table.insert(recent, t) end
+end
+if #recent >= limit then return recent[#recent - limit + 1] + window - now end
+table.insert(recent, now)
+redis.call('DEL', KEYS[1])
+for i = math.max(1, #recent - limit + 1), #recent do redis.call('RPUSH', KEYS[1], recent[i]) end
+redis.call('EXPIRE', KEYS[1], tonumber(ARGV[4]))
+return 0
+"""
+
+
+class RedisCounter:
+    def __init__(self, url: str) -> None:
+        from redis.asyncio import Redis  # noqa: PLC0415 - the optional Redis client
+
+        self._redis: Any = Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        self._script = self._redis.register_script(_ATTEMPT)
+
+    async def attempt(self, key: str, now: int, *, limit: int, window: int) -> int:
+        # The key's own expiry is in real seconds and only frees memory; it is long, so a
+        # test clock that runs ahead of real time cannot make it forget attempts.
+        ttl = 2 * window + 3600
+        return int(await self._script(keys=[f"throttle:{key}"], args=[now, limit, window, ttl]))
+
+    async def reset(self, key: str) -> None:
+        await self._redis.delete(f"throttle:{key}")
+
+    async def close(self) -> None:
+        await self._redis.aclose()
+
+
+async def purge(db: Database, older_than: int) -> int:
+    async with db.write() as tx:
+        result = await tx.session.exec(
+            delete(ThrottleBucket).where(col(ThrottleBucket.last_at) < older_than)
+        )
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -1,4 +1,11 @@
-"""The async engine, the session factory and start-up table creation."""
+"""The async engine: pool sizes from the settings, SQLite tuned for several processes.
+
+SQLite: WAL (readers never wait for the writer), a busy timeout (writers queue instead
+of failing), foreign keys on, and the driver's own transaction handling turned off so
+that this module emits ``BEGIN``: ``DEFERRED`` for reads, ``IMMEDIATE`` for writes
+(:class:`app.db.database.Database`), so a write transaction holds the write lock from
+its first statement and never fails half-way when another process wrote first.
+"""
 
 from __future__ import annotations
 
@@ -8,33 +15,44 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
-from sqlmodel import SQLModel
-from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from app.db import models  # noqa: F401  (registers the tables on SQLModel.metadata)
 
-__all__ = ["create_engine", "create_tables", "session_factory"]
+__all__ = ["SQLITE_BEGIN", "create_engine", "sqlite_path"]
+
+SQLITE_BEGIN = "sqlite_begin"  # execution option: DEFERRED (default) or IMMEDIATE
 
 
-def create_engine(url: str) -> AsyncEngine:
+def sqlite_path(url: str) -> Path | None:
+    """The file behind a SQLite URL; None for other databases and in-memory SQLite."""
     parsed = make_url(url)
-    if parsed.get_backend_name() != "sqlite":
-        return create_async_engine(url, pool_pre_ping=True, hide_parameters=True)
-    if parsed.database and parsed.database != ":memory:":
-        path = Path(parsed.database)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in {None, "", ":memory:"}:
+        return None
+    return Path(str(parsed.database))
+
+
+def create_engine(url: str, *, pool_size: int = 5, max_overflow: int = 10) -> AsyncEngine:
+    # hide_parameters: a database error logged never carries an email or a password hash.
+    if make_url(url).get_backend_name() != "sqlite":
+        return create_async_engine(
+            url,
+            pool_pre_ping=True,
+            pool_size=pool_size,
+            max_overflow=max_overflow,
+            hide_parameters=True,
+        )
+    path = sqlite_path(url)
+    if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         # Password hashes and the activity log: owner-only, like the keys. SQLite gives
         # its -wal and -shm files the database file's mode.
         os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-    # hide_parameters: a database error logged never carries an email or a password hash.
     engine = create_async_engine(url, connect_args={"timeout": 15}, hide_parameters=True)
 
     @event.listens_for(engine.sync_engine, "connect")
     def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-        # WAL lets readers run beside the one writer; the busy timeout makes
-        # concurrent writers queue instead of failing; SQLite ignores foreign
-        # keys unless asked.
+        dbapi_connection.isolation_level = None  # BEGIN is ours (below)
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=15000")
@@ -42,13 +60,9 @@ def create_engine(url: str) -> AsyncEngine:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
 
+    @event.listens_for(engine.sync_engine, "begin")
+    def _sqlite_begin(connection: Any) -> None:
+        mode = connection.get_execution_options().get(SQLITE_BEGIN, "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
     return engine
-
-
-def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
-
-
-async def create_tables(engine: AsyncEngine) -> None:
-    async with engine.begin() as connection:
-        await connection.run_sync(SQLModel.metadata.create_all)

@@ -1,14 +1,16 @@
 """Tables. Times are integer UTC seconds; secrets are stored only as SHA-256 hex digests.
 
-The same models run on SQLite (the embedded default) and PostgreSQL.
+The same models run on SQLite (the embedded default) and PostgreSQL; the schema is made
+by the Alembic migrations in ``app/db/migrations`` (a test checks they produce exactly
+these models).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Column
+from sqlalchemy import BigInteger, Column, Text
 from sqlmodel import Field, SQLModel
 
-__all__ = ["AuthEvent", "Session", "User"]
+__all__ = ["AuthEvent", "Revocation", "Session", "TestClockRow", "ThrottleBucket", "User"]
 
 
 def _time(*, index: bool = False, nullable: bool = False) -> int:
@@ -56,3 +58,35 @@ class AuthEvent(SQLModel, table=True):
     kind: str = Field(max_length=32, index=True)
     client_addr: str = Field(default="", max_length=64)
     user_agent: str = Field(default="", max_length=512)
+
+
+class Revocation(SQLModel, table=True):
+    """A session ended before its tokens expired. Written in the same transaction as the
+    session row change; ``id`` is the sequence every process's denylist mirror follows."""
+
+    __tablename__ = "revocations"
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_public_id: str = Field(max_length=43)
+    revoked_at: int = _time()
+    until: int = _time(index=True)  # no token of the session outlives this
+
+
+class ThrottleBucket(SQLModel, table=True):
+    """The recent attempts of one throttled key (``name:key``), newest last."""
+
+    __tablename__ = "throttle_buckets"
+
+    key: str = Field(primary_key=True, max_length=320)
+    hits: str = Field(sa_column=Column(Text, nullable=False))  # JSON list of times
+    last_at: int = _time(index=True)
+
+
+class TestClockRow(SQLModel, table=True):
+    """With ``APP_TEST_CLOCK``: the one "now" of the whole deployment (a single row)."""
+
+    __tablename__ = "test_clock"
+    __test__ = False  # not a pytest test class
+
+    id: int = Field(default=1, primary_key=True)
+    now: int = _time()

@@ -9,12 +9,14 @@ becomes the one :class:`InvalidTokenError`.
 
 from __future__ import annotations
 
+import hmac
 import json
 import re
 from dataclasses import dataclass
 from typing import Any
 
 from joserfc import jwe
+from joserfc.jwa import GCMEncModel, JWEEncModel
 from joserfc.jwk import KeySet
 
 __all__ = ["ALLOWED_ALGORITHMS", "InvalidTokenError", "TokenClaims", "TokenCodec"]
@@ -26,6 +28,34 @@ _ALLOWED_HEADER = frozenset({"alg", "enc", "kid", "typ"})
 MAX_TOKEN_LENGTH = 4096
 _MAX_TIME = 2**53
 _USER_ID = re.compile(r"[1-9][0-9]{0,17}")  # ASCII only: int() reads other digits
+
+
+_IV_LABEL = b"sessions-jwt/token-synthetic-iv/v1"
+
+
+class _SyntheticIV(jwe.JWERegistry):
+    """A256GCM with an IV derived from the key and the whole plaintext (header and claims)
+    instead of drawn at random: an IV repeats only with the very same plaintext, whose
+    ciphertext is then the same too, so GCM's one rule (never one IV for two plaintexts)
+    holds, and equal claims encrypt to equal tokens."""
+
+    def __init__(self, iv: bytes) -> None:
+        super().__init__(algorithms=list(ALLOWED_ALGORITHMS))
+        self._enc = _FixedIV(iv)
+
+    def get_enc(self, name: str) -> JWEEncModel:
+        if name != ENC:
+            return super().get_enc(name)
+        return self._enc
+
+
+class _FixedIV(GCMEncModel):
+    def __init__(self, iv: bytes) -> None:
+        super().__init__(256)
+        self._iv = iv
+
+    def generate_iv(self) -> bytes:
+        return self._iv
 
 
 class InvalidTokenError(Exception):
@@ -97,11 +127,19 @@ class TokenCodec:
         self._keys = keys
         self._current = keys.keys[-1]
         self._registry = jwe.JWERegistry(algorithms=list(ALLOWED_ALGORITHMS))
+        self._iv_key: bytes | None = None  # derived from the newest key on first use
 
     def encode(self, claims: TokenClaims) -> str:
+        """The same claims always give the same token (a synthetic IV, below): two
+        processes that mint one session's successor hand the browser one cookie value."""
         header = {"alg": ALG, "enc": ENC, "kid": self._current.kid}
         payload = json.dumps(claims.to_claims(), separators=(",", ":")).encode()
-        return jwe.encrypt_compact(header, payload, self._current, registry=self._registry)
+        if self._iv_key is None:
+            raw: bytes = self._current.raw_value  # type: ignore[assignment]
+            self._iv_key = hmac.new(raw, _IV_LABEL, "sha256").digest()
+        iv = hmac.new(self._iv_key, json.dumps(header).encode() + b"." + payload, "sha256")
+        registry = _SyntheticIV(iv.digest()[:12])
+        return jwe.encrypt_compact(header, payload, self._current, registry=registry)
 
     def decode(self, token: str) -> TokenClaims:
         try:

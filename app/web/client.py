@@ -8,7 +8,7 @@ from functools import lru_cache
 from litestar.types import Scope
 from ua_parser import parse
 
-from app.auth.service import ClientInfo
+from app.auth.types import ClientInfo
 
 __all__ = ["client_info", "coarse_address", "describe_device"]
 

@@ -2,40 +2,53 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any, TypeAlias
 
 from litestar.di import NamedDependency, Provide
-from litestar.exceptions import NotAuthorizedException
 from litestar.params import SkipValidation
 from litestar.plugins.htmx import HTMXRequest
 
 from app.auth.account import AccountService
-from app.auth.service import AuthService, ClientInfo
-from app.clock import Clock, TestClock
+from app.auth.signin import SignIn
+from app.auth.types import ClientInfo
+from app.clock import Clock
 from app.config import Settings
+from app.db.shared_clock import ClockControl
 from app.security.tokens import TokenClaims
+from app.web.auth_state import auth_state
 from app.web.client import client_info
-from app.web.guard import current_claims
+from app.web.guard import NotSignedInError
 
 __all__ = [
     "Account",
     "AppSettings",
-    "Auth",
     "Client",
+    "ClockControlDep",
     "OptionalClaims",
+    "Services",
+    "SignInDep",
     "SignedIn",
-    "TestClockDep",
     "dependencies",
 ]
 
 # Handler parameter types: injected by name, trusted (our own objects need no validation).
 AppSettings: TypeAlias = NamedDependency[SkipValidation[Settings]]
-TestClockDep: TypeAlias = NamedDependency[SkipValidation[TestClock]]
-Auth: TypeAlias = NamedDependency[SkipValidation[AuthService]]
+ClockControlDep: TypeAlias = NamedDependency[SkipValidation[ClockControl]]
+SignInDep: TypeAlias = NamedDependency[SkipValidation[SignIn]]
 Account: TypeAlias = NamedDependency[SkipValidation[AccountService]]
 Client: TypeAlias = NamedDependency[SkipValidation[ClientInfo]]
 OptionalClaims: TypeAlias = NamedDependency[SkipValidation[TokenClaims | None]]
 SignedIn: TypeAlias = NamedDependency[SkipValidation[TokenClaims]]
+
+
+@dataclass(frozen=True, slots=True)
+class Services:
+    settings: Settings
+    clock: Clock
+    sign_in: SignIn
+    account: AccountService
+    clock_control: ClockControl | None
 
 
 def _client(request: HTMXRequest) -> ClientInfo:
@@ -43,25 +56,29 @@ def _client(request: HTMXRequest) -> ClientInfo:
 
 
 def _claims(request: HTMXRequest) -> TokenClaims | None:
-    return current_claims(request)
+    return auth_state(request).claims
 
 
 def _user(request: HTMXRequest) -> TokenClaims:
-    """The signed-in user, for guarded routes (the guard turned everyone else away)."""
-    claims = current_claims(request)
+    """The signed-in user. Asking for it is what makes a handler guarded: without one the
+    answer is the guard's own (303 to /login, or 401 + HX-Redirect), never an error page."""
+    claims = auth_state(request).claims
     if claims is None:
-        raise NotAuthorizedException()
+        raise NotSignedInError()
     return claims
 
 
-def dependencies(
-    settings: Settings, clock: Clock, service: AuthService, account: AccountService
-) -> dict[str, Any]:
+def _constant(value: Any) -> Provide:
+    return Provide(lambda: value, use_cache=True, sync_to_thread=False)
+
+
+def dependencies(services: Services) -> dict[str, Any]:
     return {
-        "settings": Provide(lambda: settings, use_cache=True, sync_to_thread=False),
-        "clock": Provide(lambda: clock, use_cache=True, sync_to_thread=False),
-        "auth": Provide(lambda: service, use_cache=True, sync_to_thread=False),
-        "account": Provide(lambda: account, use_cache=True, sync_to_thread=False),
+        "settings": _constant(services.settings),
+        "clock": _constant(services.clock),
+        "sign_in": _constant(services.sign_in),
+        "account": _constant(services.account),
+        "clock_control": _constant(services.clock_control),
         "client": Provide(_client, sync_to_thread=False),
         "claims": Provide(_claims, sync_to_thread=False),
         "user": Provide(_user, sync_to_thread=False),

@@ -12,7 +12,7 @@ from litestar.types import ExceptionHandlersMap
 
 __all__ = ["exception_handlers"]
 
-log = structlog.get_logger("web")
+log = structlog.get_logger("app.web")
 
 MESSAGES = {
     400: "The request could not be understood. Please go back and try again.",

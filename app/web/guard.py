@@ -1,15 +1,14 @@
-"""The guard: runs the refresh decision on every request and carries out its outcome.
+"""The guard: who is signed in, on every request, and the one writer of the auth cookie.
 
-Two parts, one concern:
-
-- :class:`AuthGuardMiddleware` resolves who is signed in (the service decides), keeps
-  the result in the request state and turns anonymous visitors away from guarded
-  routes (``opt=GUARDED``).
+- :class:`AuthGuardMiddleware` asks :class:`~app.auth.authenticate.Authenticator`
+  (which carries out the refresh decision), publishes the result as the request's
+  :class:`~app.web.auth_state.AuthState`, and turns anonymous visitors away from
+  guarded routes (``opt=GUARDED``, set once on the guarded router).
 - :class:`AuthCookies` is an app-level ``before_send`` hook that writes every auth
-  ``Set-Cookie`` - the guard's own (renewal, rotation, deletion of a bad cookie) or
-  one a handler asked for (login, logout) - on *every* response, error pages
-  included: a rotated secret whose cookie never reached the browser would later
-  look like a stolen one.
+  ``Set-Cookie`` - the guard's own (renewal, rotation, deletion of a bad cookie) or one a
+  handler asked for (login, logout) - on *every* response, error pages included: a
+  rotated secret whose cookie never reached the browser would later look like a stolen
+  one. It is app-level because a CSRF refusal is answered outside route middleware.
 """
 
 from __future__ import annotations
@@ -17,9 +16,9 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from litestar.connection import ASGIConnection
-from litestar.datastructures import MutableScopeHeaders
+from litestar import Request, Response
 from litestar.enums import ScopeType
+from litestar.exceptions import NotAuthorizedException
 from litestar.middleware import ASGIMiddleware
 from litestar.types import (
     ASGIApp,
@@ -31,140 +30,68 @@ from litestar.types import (
     Send,
 )
 
-from app.auth.refresh import RejectReason
-from app.auth.service import AuthResult, AuthService, IssuedToken
+from app.auth.authenticate import Authenticator
 from app.config import Settings
 from app.security import cookies
-from app.security.tokens import TokenClaims
+from app.web.auth_state import AuthState, CookieNames, response_headers
 from app.web.client import client_info
 
 __all__ = [
     "GUARDED",
-    "NOTICE_COOKIE",
     "AuthCookies",
     "AuthGuardMiddleware",
-    "auth_result",
-    "clear_cookie",
-    "current_claims",
-    "issue_cookie",
-    "set_notice",
+    "NotSignedInError",
+    "not_signed_in",
+    "not_signed_in_handler",
 ]
 
-GUARDED = {"guarded": True}  # route opt: only signed-in users reach the handler
-NOTICE_COOKIE = "notice"
-_AUTH = "auth"
-_COOKIE_ACTION = "auth_cookie_action"
-_NOTICE = "notice_action"
-_GUARDED_ROUTE = "guarded_route"
-_NOTICES = {
-    RejectReason.SESSION_EXPIRED: "expired",
-    RejectReason.SESSION_MISSING: "ended",
-    RejectReason.SESSION_REVOKED: "ended",
-}
+GUARDED = {"guarded": True}  # router/route opt: only signed-in users reach the handler
 
 
-def auth_result(connection: ASGIConnection[Any, Any, Any, Any]) -> AuthResult:
-    result = connection.scope.get("state", {}).get(_AUTH)
-    return result if isinstance(result, AuthResult) else AuthResult()
-
-
-def current_claims(connection: ASGIConnection[Any, Any, Any, Any]) -> TokenClaims | None:
-    return auth_result(connection).claims
-
-
-def issue_cookie(connection: ASGIConnection[Any, Any, Any, Any], issued: IssuedToken) -> None:
-    """Sign this browser in with ``issued`` (login, registration)."""
-    connection.scope.setdefault("state", {})[_COOKIE_ACTION] = issued
-
-
-def clear_cookie(connection: ASGIConnection[Any, Any, Any, Any]) -> None:
-    """Sign this browser out (logout)."""
-    connection.scope.setdefault("state", {})[_COOKIE_ACTION] = False
-
-
-def set_notice(connection: ASGIConnection[Any, Any, Any, Any], value: str | None) -> None:
-    """A one-shot notice for the login page ("your session expired"); None deletes it."""
-    connection.scope.setdefault("state", {})[_NOTICE] = value
+class NotSignedInError(NotAuthorizedException):
+    """A handler needed a signed-in user and there is none: answered like the guard does."""
 
 
 class AuthGuardMiddleware(ASGIMiddleware):
     scopes = (ScopeType.HTTP,)
-    exclude_path_pattern = ("^/static/", "^/_test/", "^/healthz$")
+    exclude_path_pattern = ("^/static/", "^/_test/", "^/_dev/", "^/healthz$")
     exclude_opt_key = "skip_auth"  # routes that never look at auth (the benchmark's floor)
 
-    def __init__(self, service: AuthService, settings: Settings) -> None:
-        self._service = service
+    def __init__(self, authenticator: Authenticator, settings: Settings) -> None:
+        self._authenticator = authenticator
         self._name = settings.auth_cookie_name
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
         token = cookies.read_cookie(scope["headers"], self._name)
-        result = await self._service.authenticate(token, lambda: client_info(scope))
-        state = scope.setdefault("state", {})
-        state[_AUTH] = result
-        if scope["route_handler"].opt.get("guarded"):
-            state[_GUARDED_ROUTE] = True
-            if result.claims is None:
-                if result.reason in _NOTICES:
-                    state[_NOTICE] = _NOTICES[result.reason]
-                await _not_signed_in(scope, send)
-                return
+        result = await self._authenticator.authenticate(token, lambda: client_info(scope))
+        state = AuthState(result, guarded=bool(scope["route_handler"].opt.get("guarded")))
+        scope["auth"] = state
+        scope["user"] = state.claims
+        if state.guarded and state.claims is None:
+            if result.rejected is not None and result.rejected.notice:
+                state.show_notice(result.rejected.notice)
+            status, headers = not_signed_in(scope)
+            start: HTTPResponseStartEvent = {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [(k.encode(), v.encode()) for k, v in headers.items()],
+            }
+            body: HTTPResponseBodyEvent = {
+                "type": "http.response.body",
+                "body": b"",
+                "more_body": False,
+            }
+            await send(start)
+            await send(body)
+            return
         await next_app(scope, receive, send)
 
 
-class AuthCookies:
-    """``before_send``: the one place that writes the auth cookie (and the login notice)."""
-
-    def __init__(self, settings: Settings) -> None:
-        self._name = settings.auth_cookie_name
-        self._csrf_name = settings.csrf_cookie_name
-        self._secure = settings.cookie_secure
-
-    async def __call__(self, message: Message, scope: Scope) -> None:
-        if message["type"] != "http.response.start":
-            return
-        state = scope.get("state", {})
-        value = self._auth_header(state)
-        notice = state.get(_NOTICE, ...)
-        if value is None and notice is ... and not state.get(_GUARDED_ROUTE):
-            return
-        headers = MutableScopeHeaders.from_message(message)
-        if value is not None:
-            headers.add("set-cookie", value)
-            if _COOKIE_ACTION in state:  # signed in or out: a new CSRF token too
-                headers.add(
-                    "set-cookie", cookies.delete_cookie(self._csrf_name, secure=self._secure)
-                )
-        if notice is not ...:
-            headers.add("set-cookie", self._notice(notice))
-        if value is not None or state.get(_GUARDED_ROUTE):
-            headers["cache-control"] = "no-store"
-
-    def _auth_header(self, state: dict[str, Any]) -> str | None:
-        action = state.get(_COOKIE_ACTION)
-        result = state.get(_AUTH)
-        if isinstance(action, IssuedToken):
-            return self._set(action)
-        if action is False or (action is None and result is not None and result.clear_cookie):
-            return cookies.delete_cookie(self._name, secure=self._secure)
-        if action is None and result is not None and result.issued is not None:
-            return self._set(result.issued)
-        return None
-
-    def _set(self, issued: IssuedToken) -> str:
-        return cookies.set_cookie(
-            self._name, issued.token, max_age=issued.max_age, secure=self._secure
-        )
-
-    def _notice(self, value: str | None) -> str:
-        if value is None:
-            return cookies.delete_cookie(NOTICE_COOKIE, secure=self._secure)
-        return cookies.set_cookie(NOTICE_COOKIE, value, max_age=300, secure=self._secure)
-
-
-async def _not_signed_in(scope: Scope, send: Send) -> None:
+def not_signed_in(scope: Scope) -> tuple[int, dict[str, str]]:
     """Full pages: 303 to /login?next=...; htmx: 401 + HX-Redirect (htmx would follow a 3xx
     inside its request and swap the login page into a fragment)."""
-    is_htmx = current_url = None
+    is_htmx = False
+    current_url = None
     for name, value in scope["headers"]:
         if name == b"hx-request":
             is_htmx = value == b"true"
@@ -173,17 +100,40 @@ async def _not_signed_in(scope: Scope, send: Send) -> None:
     target = _path_and_query(scope)
     if is_htmx and current_url:
         target = _local_part(current_url) or target
-    login = ("/login?next=" + quote(target, safe="")).encode()
-    headers = [(b"content-length", b"0"), (b"vary", b"HX-Request")]
-    headers.append((b"hx-redirect", login) if is_htmx else (b"location", login))
-    start: HTTPResponseStartEvent = {
-        "type": "http.response.start",
-        "status": 401 if is_htmx else 303,
-        "headers": headers,
-    }
-    body: HTTPResponseBodyEvent = {"type": "http.response.body", "body": b"", "more_body": False}
-    await send(start)
-    await send(body)
+    login = "/login?next=" + quote(target, safe="")
+    headers = {"content-length": "0", "vary": "HX-Request"}
+    headers["hx-redirect" if is_htmx else "location"] = login
+    return (401 if is_htmx else 303), headers
+
+
+def not_signed_in_handler(request: Request[Any, Any, Any], _: NotSignedInError) -> Response[Any]:
+    status, headers = not_signed_in(request.scope)
+    headers.pop("content-length")
+    return Response(b"", status_code=status, headers=headers, media_type="text/plain")
+
+
+class AuthCookies:
+    """``before_send``: the one place that writes the auth cookie (and the login notice)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._names = CookieNames.of(settings)
+
+    async def __call__(self, message: Message, scope: Scope) -> None:
+        if message["type"] != "http.response.start":
+            return
+        state = scope.get("auth")
+        if not isinstance(state, AuthState):
+            return
+        values, no_store = response_headers(state, self._names)
+        if not values and not no_store:
+            return
+        headers = [
+            h for h in message.get("headers", ()) if not (no_store and h[0] == b"cache-control")
+        ]
+        headers.extend((b"set-cookie", value.encode("latin-1")) for value in values)
+        if no_store:
+            headers.append((b"cache-control", b"no-store"))
+        message["headers"] = headers
 
 
 def _path_and_query(scope: Scope) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from litestar.plugins.jinja import JinjaTemplateEngine
 
 from app.clock import to_iso
+from app.config import Settings
 from app.web.client import describe_device
 
 __all__ = ["configure", "relative", "timestamp"]
@@ -27,7 +28,9 @@ def relative(when: int, now: int) -> str:
     return f"in {text}" if delta > 0 else ("now" if delta == 0 else f"{text} ago")
 
 
-def configure(engine: JinjaTemplateEngine) -> None:
+def configure(engine: JinjaTemplateEngine, settings: Settings) -> None:
+    # Stat-ing every template file on every render costs more than rendering a small page.
+    engine.engine.auto_reload = settings.template_auto_reload
     engine.engine.filters["timestamp"] = timestamp
     engine.engine.globals["relative"] = relative
     engine.engine.globals["describe_device"] = describe_device

@@ -17,12 +17,8 @@ from joserfc import jwe, jws
 from joserfc.jwk import OctKey
 
 from app.config import Settings
-from tests.integration.conftest import (
-    HTMX,
-    START,
-    Browser,
-    assert_deletes_cookie,
-)
+from tests.support.browser import HTMX, Browser, assert_deletes_cookie
+from tests.support.settings import START
 
 COOKIE = "__Host-auth"
 

@@ -11,16 +11,16 @@ from typing import Any
 import pytest
 
 from app.clock import TestClock
-from tests.integration.conftest import (
+from tests.support.apps import serve
+from tests.support.browser import (
     Browser,
     assert_deletes_cookie,
     auth_set_cookie,
     cookie_attributes,
     cookie_value,
-    make_settings,
-    serve,
     set_cookie_headers,
 )
+from tests.support.settings import make_settings
 
 DAY = 86400
 IDLE = 14 * DAY

@@ -3,82 +3,60 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from pathlib import Path
 
-import httpx
-from litestar import Litestar
-from litestar.testing import AsyncTestClient, TestClient
+import pytest
+from litestar.testing import TestClient
 
 from app.clock import TestClock
 from app.config import Settings
 from app.main import create_app
-from tests.integration.conftest import (
-    BASE_URL,
-    PASSWORD,
+from tests.support.backends import WITH_STORES
+from tests.support.browser import (
     Browser,
-    StatementLog,
     auth_set_cookie,
+    cookie_value,
     csrf_token,
+    in_app_loop,
+    tab,
 )
+from tests.support.database import Database
+from tests.support.settings import BASE_URL
+from tests.support.statements import StatementLog
 
 COOKIE = "__Host-auth"
 DAY = 86400
 
 
-def _rows(settings: Settings, sql: str) -> list[tuple[object, ...]]:
-    with sqlite3.connect(Path(settings.data_dir) / "app.db") as db:
-        return db.execute(sql).fetchall()
+pytestmark = pytest.mark.backends(*WITH_STORES)
 
 
-def _cookie_value(header: str) -> str:
-    return header.split(";", 1)[0].split("=", 1)[1]
-
-
-def _signed_in(client: TestClient[Litestar], token: str) -> bool:
-    client.cookies.clear()
-    client.cookies.set(COOKIE, token)
-    response = client.get("/dashboard", follow_redirects=False)
-    return response.status_code == 200
-
-
-async def test_ten_concurrent_requests_past_the_token_end_on_one_successor(
-    clock: TestClock, settings: Settings
+def test_ten_concurrent_requests_past_the_token_end_on_one_successor(
+    clock: TestClock, visitor: Browser, db: Database
 ) -> None:
-    app = create_app(settings, clock=clock)
-    async with AsyncTestClient(app, base_url=BASE_URL) as client:
-        page = await client.get("/register")
-        await client.post(
-            "/register",
-            data={
-                "email": "alice@example.com",
-                "password": PASSWORD,
-                "_csrf_token": csrf_token(page.text),
-            },
-        )
-        token = client.cookies.get(COOKIE)
-        assert token
-        clock.advance(DAY + 1)  # past the token lifetime: every request goes to tier 3
+    visitor.register()
+    token = visitor.token
+    assert token
+    clock.advance(DAY + 1)  # past the token lifetime: every request goes to tier 3
 
-        async def one() -> tuple[int, str | None]:
-            # One client per request, like ten tabs: no shared cookie jar.
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as tab:
-                tab.cookies.set(COOKIE, token)
-                response = await tab.get("/dashboard", headers={"HX-Request": "true"})
-                return response.status_code, auth_set_cookie(response, COOKIE)
+    async def one() -> tuple[int, str | None]:
+        # One client per request, like ten tabs: no shared cookie jar.
+        async with await tab(visitor.client, {COOKIE: token}) as browser_tab:
+            response = await browser_tab.get("/dashboard", headers={"HX-Request": "true"})
+            return response.status_code, auth_set_cookie(response, COOKIE)
 
-        results = await asyncio.gather(*(one() for _ in range(10)))
+    async def ten() -> list[tuple[int, str | None]]:
+        return list(await asyncio.gather(*(one() for _ in range(10))))
 
-        assert [status for status, _ in results] == [200] * 10
-        cookies = [header for _, header in results]
-        assert all(header and "Max-Age=0" not in header for header in cookies), cookies
-        assert len({_cookie_value(header) for header in cookies if header}) == 1
-        assert len(_rows(settings, "SELECT id FROM sessions")) == 1
-        assert len(_rows(settings, "SELECT id FROM auth_events WHERE kind = 'rotated'")) == 1
-        client.cookies.clear()
-        client.cookies.set(COOKIE, _cookie_value(cookies[0] or ""))
-        assert (await client.get("/dashboard", follow_redirects=False)).status_code == 200
+    results = in_app_loop(visitor.client, ten)
+
+    assert [status for status, _ in results] == [200] * 10
+    cookies = [header for _, header in results]
+    assert all(header and "Max-Age=0" not in header for header in cookies), cookies
+    assert len({cookie_value(header) for header in cookies if header}) == 1
+    assert db.count("sessions") == 1
+    assert db.rows("SELECT count(*) FROM auth_events WHERE kind = 'rotated'") == [(1,)]
+    assert visitor.signed_in_with(cookie_value(cookies[0] or ""))
 
 
 def test_a_request_inside_the_grace_with_the_old_secret_gets_the_successor(
@@ -96,11 +74,11 @@ def test_a_request_inside_the_grace_with_the_old_secret_gets_the_successor(
     visitor.client.cookies.set(COOKIE, old)
     retry = visitor.client.get("/dashboard", follow_redirects=False)
     assert retry.status_code == 200
-    assert _cookie_value(auth_set_cookie(retry, COOKIE) or "") == _cookie_value(successor)
+    assert cookie_value(auth_set_cookie(retry, COOKIE) or "") == cookie_value(successor)
 
 
 def test_reuse_after_the_grace_signs_out_every_device_of_the_family(
-    clock: TestClock, settings: Settings, visitor: Browser
+    clock: TestClock, settings: Settings, visitor: Browser, db: Database
 ) -> None:
     visitor.register()
     stolen = visitor.token
@@ -108,7 +86,7 @@ def test_reuse_after_the_grace_signs_out_every_device_of_the_family(
     clock.advance(DAY)
     legit = auth_set_cookie(visitor.client.get("/dashboard"), COOKIE)
     assert legit
-    legit_token = _cookie_value(legit)
+    legit_token = cookie_value(legit)
     clock.advance(30)  # exactly the grace: no longer inside it
 
     visitor.client.cookies.clear()
@@ -118,9 +96,9 @@ def test_reuse_after_the_grace_signs_out_every_device_of_the_family(
     assert replay.headers["location"].startswith("/login")
 
     # The rightful holder's fresh token (inside its access window) is refused too.
-    assert not _signed_in(visitor.client, legit_token)
-    assert _rows(settings, "SELECT id FROM sessions") == []
-    kinds = [k for (k,) in _rows(settings, "SELECT kind FROM auth_events")]
+    assert not visitor.signed_in_with(legit_token)
+    assert db.rows("SELECT id FROM sessions") == []
+    kinds = [k for (k,) in db.rows("SELECT kind FROM auth_events")]
     assert "reuse_detected" in kinds
 
 
@@ -159,7 +137,7 @@ def test_a_restart_keeps_revoked_sessions_revoked(
 
 
 def test_a_secret_two_rotations_old_still_counts_as_reuse(
-    clock: TestClock, settings: Settings, visitor: Browser
+    clock: TestClock, settings: Settings, visitor: Browser, db: Database
 ) -> None:
     visitor.register()
     stolen = visitor.token
@@ -173,34 +151,30 @@ def test_a_secret_two_rotations_old_still_counts_as_reuse(
     visitor.client.cookies.clear()
     visitor.client.cookies.set(COOKIE, stolen)
     assert visitor.client.get("/dashboard", follow_redirects=False).status_code == 303
-    assert not _signed_in(visitor.client, legit)
-    kinds = [k for (k,) in _rows(settings, "SELECT kind FROM auth_events")]
+    assert not visitor.signed_in_with(legit)
+    kinds = [k for (k,) in db.rows("SELECT kind FROM auth_events")]
     assert "reuse_detected" in kinds
 
 
-async def test_parallel_wrong_passwords_are_all_counted(
-    clock: TestClock, settings: Settings
-) -> None:
-    app = create_app(settings, clock=clock)
-    async with AsyncTestClient(app, base_url=BASE_URL) as client:
-        page = await client.get("/register")
-        data = {"email": "alice@example.com", "password": PASSWORD}
-        await client.post("/register", data={**data, "_csrf_token": csrf_token(page.text)})
+def test_parallel_wrong_passwords_are_all_counted(settings: Settings, visitor: Browser) -> None:
+    visitor.register()
 
-        async def guess() -> int:
-            transport = httpx.ASGITransport(app=app)
-            async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as tab:
-                form = await tab.get("/login")
-                response = await tab.post(
-                    "/login",
-                    data={
-                        "email": "alice@example.com",
-                        "password": "wrong guess number one",
-                        "_csrf_token": csrf_token(form.text),
-                    },
-                )
-                return response.status_code
+    async def guess() -> int:
+        async with await tab(visitor.client) as browser_tab:
+            form = await browser_tab.get("/login")
+            response = await browser_tab.post(
+                "/login",
+                data={
+                    "email": "alice@example.com",
+                    "password": "wrong guess number one",
+                    "_csrf_token": csrf_token(form.text),
+                },
+            )
+            return response.status_code
 
-        statuses = await asyncio.gather(*(guess() for _ in range(25)))
+    async def guesses() -> list[int]:
+        return list(await asyncio.gather(*(guess() for _ in range(25))))
+
+    statuses = in_app_loop(visitor.client, guesses)
     assert statuses.count(401) == settings.login_max_failures
     assert statuses.count(429) == 25 - settings.login_max_failures

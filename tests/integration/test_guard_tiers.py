@@ -13,20 +13,19 @@ from litestar.testing import TestClient
 
 from app.clock import TestClock
 from app.config import Settings
-from tests.integration.conftest import (
+from tests.support.apps import serve
+from tests.support.browser import (
     HTMX,
-    START,
     Browser,
-    Database,
-    StatementLog,
     assert_deletes_cookie,
     auth_set_cookie,
     cookie_attributes,
     cookie_value,
-    make_settings,
     present,
-    serve,
 )
+from tests.support.database import Database
+from tests.support.settings import START
+from tests.support.statements import StatementLog
 
 HOUR = 3600
 DAY = 86400
@@ -271,11 +270,10 @@ def test_a_session_past_its_idle_lifetime_with_htmx_gets_401_and_hx_redirect(
     assert db.count("sessions") == 0
 
 
-def test_the_absolute_lifetime_ends_an_active_session(tmp_path: Any, clock: TestClock) -> None:
+def test_the_absolute_lifetime_ends_an_active_session(settings: Settings, clock: TestClock) -> None:
     """access 60 s, token 120 s, idle 300 s, absolute 600 s; the user comes back often."""
-    settings: Settings = make_settings(
-        tmp_path, access_ttl=60, token_ttl=120, session_ttl=300, session_max_age=600
-    )
+    lifetimes = {"access_ttl": 60, "token_ttl": 120, "session_ttl": 300, "session_max_age": 600}
+    settings = settings.model_copy(update=lifetimes)
     db = Database.of(settings)
     with serve(settings, clock) as client:
         visitor = Browser(client)

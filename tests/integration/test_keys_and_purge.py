@@ -5,19 +5,19 @@ from __future__ import annotations
 import base64
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
-import anyio
 from litestar.testing import TestClient
 
 from app.clock import TestClock
 from app.config import Settings
 from app.main import create_app
 from app.security.keys import prune_keyset, rotate_keyset
-from tests.integration.conftest import BASE_URL, Browser, auth_set_cookie
+from tests.support.browser import Browser, auth_set_cookie
+from tests.support.database import Database
+from tests.support.settings import BASE_URL
 
 COOKIE = "__Host-auth"
 DAY = 86400
@@ -72,24 +72,23 @@ def test_a_pruned_key_leaves_its_tokens_not_signed_in(
 
 
 def test_the_purge_deletes_expired_sessions_and_old_events_only(
-    settings: Settings, clock: TestClock, visitor: Browser
+    settings: Settings, clock: TestClock, visitor: Browser, db: Database
 ) -> None:
     visitor.register()
     clock.advance(15 * DAY)  # the first session is idle-expired
     visitor.client.cookies.clear()
     visitor.register("bob@example.com")
-    purger = visitor.client.app.state.purger
+    purger = visitor.client.app.state.core.purger
+    portal = visitor.client.blocking_portal  # the app's own event loop
 
-    result = anyio.run(purger.purge)
+    result = portal.call(purger.purge)
     assert result.sessions == 1
-    db = sqlite3.connect(Path(settings.data_dir) / "app.db")
-    assert db.execute("SELECT count(*) FROM sessions").fetchone()[0] == 1
-    events_before = db.execute("SELECT count(*) FROM auth_events").fetchone()[0]
+    assert db.count("sessions") == 1
+    events_before = db.count("auth_events")
     clock.advance(settings.event_retention + 1)
-    result = anyio.run(purger.purge)
+    result = portal.call(purger.purge)
     assert result.events == events_before
-    assert db.execute("SELECT count(*) FROM auth_events").fetchone()[0] == 0
-    db.close()
+    assert db.count("auth_events") == 0
 
 
 def test_the_command_line_rotates_and_prunes_keys(tmp_path: Path) -> None:

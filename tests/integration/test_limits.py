@@ -11,13 +11,9 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 from app.config import Settings
-from tests.integration.conftest import (
-    PASSWORD,
-    Database,
-    auth_set_cookie,
-    csrf_token,
-    make_settings,
-)
+from tests.support.browser import auth_set_cookie, csrf_token
+from tests.support.database import Database
+from tests.support.settings import PASSWORD, make_settings
 
 ALICE = "alice@example.com"
 

@@ -12,18 +12,17 @@ from litestar.testing import TestClient
 
 from app.clock import TestClock
 from app.config import Settings
-from tests.integration.conftest import (
+from tests.support.apps import serve
+from tests.support.browser import (
     HTMX,
-    PASSWORD,
     Browser,
-    Database,
     auth_set_cookie,
     csrf_token,
     field_error,
     hidden_fields,
-    make_settings,
-    serve,
 )
+from tests.support.database import Database
+from tests.support.settings import PASSWORD
 
 ALICE = "alice@example.com"
 
@@ -193,7 +192,7 @@ def test_the_stored_hash_is_upgraded_when_the_parameters_change(
     old_hash = _stored_hash(db)
     assert ",t=1," in old_hash
 
-    stronger = make_settings(settings.data_dir, argon2_time_cost=2)
+    stronger = settings.model_copy(update={"argon2_time_cost": 2})
     with serve(stronger, clock) as client:
         first = Browser(client).login(ALICE)
         assert first.status_code == 303, first.text
@@ -213,7 +212,7 @@ def test_a_failed_login_never_rewrites_the_stored_hash(
     alice: Browser, settings: Settings, clock: TestClock, db: Database
 ) -> None:
     old_hash = _stored_hash(db)
-    stronger = make_settings(settings.data_dir, argon2_time_cost=2)
+    stronger = settings.model_copy(update={"argon2_time_cost": 2})
     with serve(stronger, clock) as client:
         response = Browser(client).login(ALICE, "not the right password at all")
         assert 400 <= response.status_code < 500

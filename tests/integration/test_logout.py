@@ -7,15 +7,15 @@ from typing import Any
 
 import pytest
 
-from tests.integration.conftest import (
+from tests.support.browser import (
     HTMX,
     Browser,
-    Database,
     assert_deletes_cookie,
     auth_set_cookie,
     csrf_token,
     hidden_fields,
 )
+from tests.support.database import Database
 
 
 @pytest.fixture

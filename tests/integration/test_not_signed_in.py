@@ -15,16 +15,10 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 from app.clock import TestClock
-from tests.integration.conftest import (
-    HTMX,
-    Browser,
-    Database,
-    assert_deletes_cookie,
-    auth_set_cookie,
-    make_settings,
-    present,
-    serve,
-)
+from tests.support.apps import serve
+from tests.support.browser import HTMX, Browser, assert_deletes_cookie, auth_set_cookie, present
+from tests.support.database import Database
+from tests.support.settings import make_settings
 
 DAY = 86400
 COOKIE = "__Host-auth"

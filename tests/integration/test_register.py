@@ -8,15 +8,9 @@ import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from tests.integration.conftest import (
-    HTMX,
-    PASSWORD,
-    Browser,
-    Database,
-    auth_set_cookie,
-    csrf_token,
-    field_error,
-)
+from tests.support.browser import HTMX, Browser, auth_set_cookie, csrf_token, field_error
+from tests.support.database import Database
+from tests.support.settings import PASSWORD
 
 ALICE = "alice@example.com"
 # 64 + 1 + 189 = 254 characters: the longest address the contract accepts.

@@ -3,36 +3,25 @@
 from __future__ import annotations
 
 import re
-import sqlite3
-from pathlib import Path
 
 from litestar import Litestar
 from litestar.testing import TestClient
 
 from app.config import Settings
-from tests.integration.conftest import BASE_URL, PASSWORD, Browser, csrf_token
+from tests.support.browser import Browser, csrf_token
+from tests.support.database import Database
+from tests.support.settings import PASSWORD
 
 COOKIE = "__Host-auth"
 NEW_PASSWORD = "a brand new passphrase here"
-
-
-def _count(settings: Settings, sql: str) -> int:
-    with sqlite3.connect(Path(settings.data_dir) / "app.db") as db:
-        return int(db.execute(sql).fetchone()[0])
 
 
 def _public_ids(html: str) -> list[str]:
     return re.findall(r'data-session="([^"]+)"', html)
 
 
-def _device(app: Litestar) -> Browser:
-    """Another browser on the same running app (its own cookie jar; the app is already
-    started by the ``client`` fixture, so no second lifespan)."""
-    return Browser(TestClient(app, base_url=BASE_URL))
-
-
-def _second_device(app: Litestar, email: str = "alice@example.com") -> Browser:
-    other = _device(app)
+def _second_device(visitor: Browser, email: str = "alice@example.com") -> Browser:
+    other = visitor.another_device()
     other.client.headers["user-agent"] = (
         "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0"
     )
@@ -44,7 +33,7 @@ def test_the_sessions_page_lists_every_live_session_and_marks_this_one(
     app: Litestar, visitor: Browser
 ) -> None:
     visitor.register()
-    _second_device(app)
+    _second_device(visitor)
     page = visitor.client.get("/sessions")
     assert page.status_code == 200, page.text
     assert len(_public_ids(page.text)) == 2
@@ -60,7 +49,7 @@ def test_revoking_another_session_signs_that_device_out_at_once(
     app: Litestar, visitor: Browser, settings: Settings
 ) -> None:
     visitor.register()
-    phone = _second_device(app).client
+    phone = _second_device(visitor).client
     assert phone.get("/dashboard").status_code == 200
     page = visitor.client.get("/sessions")
     current = visitor.client.get("/dashboard")
@@ -79,14 +68,14 @@ def test_revoking_another_session_signs_that_device_out_at_once(
     refused = phone.get("/dashboard", follow_redirects=False)
     assert refused.status_code == 303
     assert visitor.client.get("/dashboard").status_code == 200
-    assert _count(settings, "SELECT count(*) FROM sessions") == 1
+    assert Database.of(settings).count("sessions") == 1
 
 
 def test_revoke_without_javascript_returns_to_the_sessions_page(
     app: Litestar, visitor: Browser
 ) -> None:
     visitor.register()
-    _second_device(app)
+    _second_device(visitor)
     page = visitor.client.get("/sessions")
     other_id = next(
         pid for pid in _public_ids(page.text) if f'/sessions/{pid}/revoke"' in page.text
@@ -102,8 +91,8 @@ def test_revoke_without_javascript_returns_to_the_sessions_page(
 
 def test_sign_out_every_other_session(app: Litestar, visitor: Browser, settings: Settings) -> None:
     visitor.register()
-    phone = _second_device(app).client
-    tablet = _second_device(app).client
+    phone = _second_device(visitor).client
+    tablet = _second_device(visitor).client
     page = visitor.client.get("/sessions")
     assert len(_public_ids(page.text)) == 3
     response = visitor.client.post(
@@ -115,14 +104,14 @@ def test_sign_out_every_other_session(app: Litestar, visitor: Browser, settings:
     assert phone.get("/dashboard", follow_redirects=False).status_code == 303
     assert tablet.get("/dashboard", follow_redirects=False).status_code == 303
     assert visitor.client.get("/dashboard").status_code == 200
-    assert _count(settings, "SELECT count(*) FROM sessions") == 1
+    assert Database.of(settings).count("sessions") == 1
 
 
 def test_a_user_can_neither_see_nor_revoke_another_users_session(
     app: Litestar, visitor: Browser, settings: Settings
 ) -> None:
     visitor.register()
-    bob = _device(app)
+    bob = visitor.another_device()
     assert bob.register("bob@example.com").status_code == 303
     bob_ids = _public_ids(bob.client.get("/sessions").text)
     alice_page = visitor.client.get("/sessions")
@@ -135,7 +124,7 @@ def test_a_user_can_neither_see_nor_revoke_another_users_session(
     )
     assert response.status_code == 404
     assert bob.client.get("/dashboard").status_code == 200
-    assert _count(settings, "SELECT count(*) FROM sessions") == 2
+    assert Database.of(settings).count("sessions") == 2
 
 
 def test_the_activity_log_shows_recent_events_without_secrets(visitor: Browser) -> None:
@@ -153,7 +142,7 @@ def test_password_change_keeps_this_session_and_ends_the_others_at_once(
     app: Litestar, visitor: Browser, settings: Settings
 ) -> None:
     visitor.register()
-    phone = _second_device(app).client
+    phone = _second_device(visitor).client
     form = visitor.client.get("/account/password")
     response = visitor.client.post(
         "/account/password",
@@ -167,10 +156,10 @@ def test_password_change_keeps_this_session_and_ends_the_others_at_once(
     assert response.status_code == 303, response.text
     assert phone.get("/dashboard", follow_redirects=False).status_code == 303
     assert visitor.client.get("/dashboard").status_code == 200
-    assert _count(settings, "SELECT count(*) FROM sessions") == 1
+    assert Database.of(settings).count("sessions") == 1
     assert "Your password was changed" in visitor.client.get(response.headers["location"]).text
     # the new password works, the old one does not
-    fresh = _device(app)
+    fresh = visitor.another_device()
     assert fresh.login(password=PASSWORD).status_code == 401
     assert fresh.login(password=NEW_PASSWORD).status_code == 303
 
@@ -179,7 +168,7 @@ def test_password_change_with_a_wrong_current_password_changes_nothing(
     app: Litestar, visitor: Browser
 ) -> None:
     visitor.register()
-    phone = _second_device(app).client
+    phone = _second_device(visitor).client
     form = visitor.client.get("/account/password")
     response = visitor.client.post(
         "/account/password",

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from tests.integration.conftest import Browser, auth_set_cookie
+from tests.support.browser import Browser, auth_set_cookie
 
 
 def test_register_then_dashboard_shows_the_user(visitor: Browser) -> None:

@@ -10,7 +10,9 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 from app.clock import TestClock
-from tests.integration.conftest import START, Browser, make_settings, serve
+from tests.support.apps import serve
+from tests.support.browser import Browser
+from tests.support.settings import START, make_settings
 
 START_ISO = "2027-01-15T08:00:00Z"
 assert START == 1_800_000_000

@@ -72,7 +72,7 @@ def test_a_bad_duration_says_what_is_accepted() -> None:
 
 
 def test_defaults() -> None:
-    settings = load_settings()
+    settings = load_settings({})
 
     assert settings.access_ttl == HOUR
     assert settings.token_ttl == DAY

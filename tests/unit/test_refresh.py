@@ -1,7 +1,8 @@
-"""The refresh decision (app/auth/refresh.py) as tables over the customer's guard list.
+"""The refresh decision (app/auth/refresh.py) as one table over the customer's guard list.
 
 Every boundary is the one the module docstring defines - a moment is inside a
-window while ``now < end`` - and is probed at -1 s, 0 and +1 s.
+window while ``now < end`` - and is probed at -1 s, 0 and +1 s. Each row is what
+:func:`decide` answers for a token, the session row the caller would find, and a moment.
 """
 
 from __future__ import annotations
@@ -11,21 +12,26 @@ from dataclasses import fields, replace
 import pytest
 
 from app.auth.refresh import (
-    CheckSession,
     Follow,
+    Lookup,
+    Outcome,
     Policy,
+    ReadSession,
     Reject,
     RejectReason,
     Renew,
     RevokeFamily,
     Rotate,
+    SecretAge,
     Serve,
-    SessionState,
-    decide_session,
-    decide_token,
+    SessionRow,
+    cookie_max_age,
+    decide,
+    hash_secret,
     mint,
     renewed,
     rotated,
+    secret_age,
     session_expiry,
 )
 from app.security.tokens import TokenClaims
@@ -46,13 +52,15 @@ IDLE_END = T0 + 14 * DAY
 ACCESS_END = T0 + HOUR
 TOKEN_END = T0 + DAY
 USER_ID = 7
+SECRET = "secret-1"
+SUCCESSOR = "secret-2"  # what the server key derives from SECRET
 
 # The token handed out at login.
 CLAIMS = TokenClaims(
     user_id=USER_ID,
     email="ann@example.com",
     session_id="sid-public-1",
-    secret="secret-1",
+    secret=SECRET,
     session_started_at=T0,
     issued_at=T0,
     access_until=ACCESS_END,
@@ -60,9 +68,10 @@ CLAIMS = TokenClaims(
     session_expires_at=IDLE_END,
 )
 
-ALIVE = SessionState(
+ALIVE = SessionRow(
     user_id=USER_ID,
-    created_at=T0,
+    secret_hash=hash_secret(SECRET),
+    previous_secret_hash=None,
     rotated_at=T0,
     expires_at=IDLE_END,
     absolute_expires_at=ABSOLUTE_END,
@@ -76,68 +85,111 @@ ROTATED_LATE = replace(ALIVE, expires_at=ABSOLUTE_END)
 # A concurrent request rotated the session at ROTATED_AT; this token holds the old secret.
 ROTATED_AT = TOKEN_END + 10
 JUST_ROTATED = replace(
-    ALIVE, rotated_at=ROTATED_AT, expires_at=ROTATED_AT + 14 * DAY, matched_previous=True
+    ALIVE,
+    secret_hash=hash_secret(SUCCESSOR),
+    previous_secret_hash=hash_secret(SECRET),
+    rotated_at=ROTATED_AT,
+    expires_at=ROTATED_AT + 14 * DAY,
 )
 # ... and the rotated session's idle end falls inside the grace.
 JUST_ROTATED_ENDING = replace(JUST_ROTATED, expires_at=ROTATED_AT + GRACE // 2)
+# ... by a server whose key has changed since: the successor cannot be derived here.
+ROTATED_UNDER_ANOTHER_KEY = replace(JUST_ROTATED, secret_hash=hash_secret("secret-2-other-key"))
+# Rotated twice since this token's secret: only a copy can still hold it.
+ROTATED_TWICE = replace(
+    JUST_ROTATED,
+    secret_hash=hash_secret("secret-3"),
+    previous_secret_hash=hash_secret(SUCCESSOR),
+)
 
 MISSING = Reject(RejectReason.SESSION_MISSING)
 EXPIRED = Reject(RejectReason.SESSION_EXPIRED, delete_row=True)
+REVOKED = Reject(RejectReason.SESSION_REVOKED)
 
-Outcome = Serve | Renew | CheckSession | Rotate | Follow | RevokeFamily | Reject
+
+def renew(now: int, tier: int = 2) -> Renew:
+    return Renew(renewed(CLAIMS, now, POLICY), tier)
 
 
-def guard(claims: TokenClaims, row: SessionState | None, now: int) -> Outcome:
-    """The guard's order: the token first, the session row only when tier 3 asks for it."""
-    outcome = decide_token(claims, now)
-    if isinstance(outcome, CheckSession):
-        return decide_session(outcome.claims, row, now, POLICY)
+def rotate(now: int, row: SessionRow = ALIVE) -> Rotate:
+    expires_at = session_expiry(now, row.absolute_expires_at, POLICY)
+    return Rotate(rotated(CLAIMS, SUCCESSOR, expires_at, now, POLICY), expires_at)
+
+
+def follow(now: int, row: SessionRow = JUST_ROTATED) -> Follow:
+    del now  # the successor is minted as of the rotation, whenever it is followed
+    return Follow(rotated(CLAIMS, SUCCESSOR, row.expires_at, row.rotated_at, POLICY))
+
+
+def guard(
+    claims: TokenClaims,
+    row: SessionRow | None,
+    now: int,
+    *,
+    revoked: bool = False,
+    mirror_current: bool = True,
+) -> Outcome:
+    """The guard's order: the token first, the session row only when the decision asks."""
+    outcome = decide(claims, now, POLICY, revoked=revoked, mirror_current=mirror_current)
+    if isinstance(outcome, ReadSession):
+        lookup = Lookup(row, SUCCESSOR)
+        return decide(
+            claims, now, POLICY, revoked=revoked, mirror_current=mirror_current, lookup=lookup
+        )
     return outcome
 
 
 # One row per line of the customer's guard list, each boundary at -1 s, 0, +1 s.
 GUARD_TABLE = [
     # "if auth cookie has NOT expired -> continue"
-    pytest.param(T0, ALIVE, Serve(CLAIMS), id="tier1: at login"),
-    pytest.param(ACCESS_END - 1, ALIVE, Serve(CLAIMS), id="tier1: access_until-1"),
-    pytest.param(ACCESS_END - 1, None, Serve(CLAIMS), id="tier1: no row is not looked at"),
+    pytest.param(T0, ALIVE, Serve(1), id="tier1: at login"),
+    pytest.param(ACCESS_END - 1, ALIVE, Serve(1), id="tier1: access_until-1"),
+    pytest.param(ACCESS_END - 1, None, Serve(1), id="tier1: no row is not looked at"),
     # "if auth cookie has expired AND jwt has NOT expired -> new jwt"
-    pytest.param(ACCESS_END, ALIVE, Renew(CLAIMS), id="tier2: access_until+0"),
-    pytest.param(ACCESS_END + 1, ALIVE, Renew(CLAIMS), id="tier2: access_until+1"),
-    pytest.param(TOKEN_END - 1, ALIVE, Renew(CLAIMS), id="tier2: expires_at-1"),
-    pytest.param(TOKEN_END - 1, None, Renew(CLAIMS), id="tier2: no row is not looked at"),
+    pytest.param(ACCESS_END, ALIVE, renew(ACCESS_END), id="tier2: access_until+0"),
+    pytest.param(ACCESS_END + 1, ALIVE, renew(ACCESS_END + 1), id="tier2: access_until+1"),
+    pytest.param(TOKEN_END - 1, ALIVE, renew(TOKEN_END - 1), id="tier2: expires_at-1"),
+    pytest.param(TOKEN_END - 1, None, renew(TOKEN_END - 1), id="tier2: no row is not looked at"),
     # "if ... jwt has expired AND session id doesn't exist -> delete cookie, /login"
     pytest.param(TOKEN_END, None, MISSING, id="tier3 no row: expires_at+0"),
     pytest.param(TOKEN_END + 1, None, MISSING, id="tier3 no row: expires_at+1"),
     pytest.param(TOKEN_END, ANOTHER_USERS, MISSING, id="tier3 another user's row"),
     pytest.param(IDLE_END - 1, ANOTHER_USERS, MISSING, id="tier3 another user's live row"),
     # "if ... jwt has expired AND sessionid has NOT expired -> rotate"
-    pytest.param(TOKEN_END, ALIVE, Rotate(CLAIMS), id="tier3 alive: expires_at+0"),
-    pytest.param(TOKEN_END + 1, ALIVE, Rotate(CLAIMS), id="tier3 alive: expires_at+1"),
+    pytest.param(TOKEN_END, ALIVE, rotate(TOKEN_END), id="tier3 alive: expires_at+0"),
+    pytest.param(TOKEN_END + 1, ALIVE, rotate(TOKEN_END + 1), id="tier3 alive: expires_at+1"),
     # "if ... jwt has expired AND sessionid has expired -> delete sessionid, cookie"
-    pytest.param(IDLE_END - 1, ALIVE, Rotate(CLAIMS), id="tier3 idle: session expires_at-1"),
+    pytest.param(IDLE_END - 1, ALIVE, rotate(IDLE_END - 1), id="tier3 idle: expires_at-1"),
     pytest.param(IDLE_END, ALIVE, EXPIRED, id="tier3 idle: session expires_at+0"),
     pytest.param(IDLE_END + 1, ALIVE, EXPIRED, id="tier3 idle: session expires_at+1"),
     # the absolute lifetime (critique point 8), on its own ...
-    pytest.param(ABSOLUTE_END - 1, ONLY_ABSOLUTE, Rotate(CLAIMS), id="tier3 absolute-1"),
+    pytest.param(
+        ABSOLUTE_END - 1, ONLY_ABSOLUTE, rotate(ABSOLUTE_END - 1, ONLY_ABSOLUTE), id="absolute-1"
+    ),
     pytest.param(ABSOLUTE_END, ONLY_ABSOLUTE, EXPIRED, id="tier3 absolute+0"),
     pytest.param(ABSOLUTE_END + 1, ONLY_ABSOLUTE, EXPIRED, id="tier3 absolute+1"),
     # ... and as it happens after a late rotation clamped the idle end to it
-    pytest.param(ABSOLUTE_END - 1, ROTATED_LATE, Rotate(CLAIMS), id="tier3 clamped: absolute-1"),
+    pytest.param(
+        ABSOLUTE_END - 1, ROTATED_LATE, rotate(ABSOLUTE_END - 1, ROTATED_LATE), id="clamped-1"
+    ),
     pytest.param(ABSOLUTE_END, ROTATED_LATE, EXPIRED, id="tier3 clamped: absolute+0"),
     pytest.param(ABSOLUTE_END + 1, ROTATED_LATE, EXPIRED, id="tier3 clamped: absolute+1"),
     # critique points 6 and 7: the secret rotated away moments ago follows its successor;
     # presented after the grace, it means a second party holds it
-    pytest.param(ROTATED_AT, JUST_ROTATED, Follow(CLAIMS), id="previous secret: rotated_at+0"),
-    pytest.param(ROTATED_AT + 1, JUST_ROTATED, Follow(CLAIMS), id="previous secret: rotated_at+1"),
-    pytest.param(ROTATED_AT + GRACE - 1, JUST_ROTATED, Follow(CLAIMS), id="previous: grace-1"),
-    pytest.param(ROTATED_AT + GRACE, JUST_ROTATED, RevokeFamily(CLAIMS), id="previous: grace+0"),
+    pytest.param(ROTATED_AT, JUST_ROTATED, follow(ROTATED_AT), id="previous: rotated_at+0"),
+    pytest.param(ROTATED_AT + 1, JUST_ROTATED, follow(ROTATED_AT + 1), id="previous: rotated_at+1"),
     pytest.param(
-        ROTATED_AT + GRACE + 1, JUST_ROTATED, RevokeFamily(CLAIMS), id="previous: grace+1"
+        ROTATED_AT + GRACE - 1, JUST_ROTATED, follow(ROTATED_AT + GRACE - 1), id="grace-1"
     ),
+    pytest.param(ROTATED_AT + GRACE, JUST_ROTATED, RevokeFamily(), id="previous: grace+0"),
+    pytest.param(ROTATED_AT + GRACE + 1, JUST_ROTATED, RevokeFamily(), id="previous: grace+1"),
     pytest.param(
-        ROTATED_AT + GRACE // 2 - 1, JUST_ROTATED_ENDING, Follow(CLAIMS), id="previous: idle-1"
+        ROTATED_AT + GRACE // 2 - 1,
+        JUST_ROTATED_ENDING,
+        follow(ROTATED_AT + GRACE // 2 - 1, JUST_ROTATED_ENDING),
+        id="previous: idle-1",
     ),
+    # expiry beats every rule about the secret
     pytest.param(ROTATED_AT + GRACE // 2, JUST_ROTATED_ENDING, EXPIRED, id="previous: idle+0"),
     pytest.param(
         ROTATED_AT + 1,
@@ -151,40 +203,103 @@ GUARD_TABLE = [
         MISSING,
         id="previous: another user's row",
     ),
+    # the successor is not what this server's key derives: not signed in, nothing revoked
+    pytest.param(ROTATED_AT, ROTATED_UNDER_ANOTHER_KEY, MISSING, id="previous: key changed"),
+    pytest.param(
+        ROTATED_AT + GRACE, ROTATED_UNDER_ANOTHER_KEY, RevokeFamily(), id="key changed: grace+0"
+    ),
+    # a secret older than the previous one: a copy, whatever the time
+    pytest.param(ROTATED_AT, ROTATED_TWICE, RevokeFamily(), id="older secret: inside the grace"),
+    pytest.param(IDLE_END - 1, ROTATED_TWICE, RevokeFamily(), id="older secret: much later"),
+    pytest.param(ROTATED_AT + 14 * DAY, ROTATED_TWICE, EXPIRED, id="older secret: expired"),
 ]
 
 
 @pytest.mark.parametrize(("now", "row", "expected"), GUARD_TABLE)
-def test_guard_table(now: int, row: SessionState | None, expected: Outcome) -> None:
+def test_guard_table(now: int, row: SessionRow | None, expected: Outcome) -> None:
     assert guard(CLAIMS, row, now) == expected
 
 
+# The denylist mirror's answers: a revocation beats everything; a mirror that cannot vouch
+# for itself sends every request to the session row (tier 3 semantics, nothing rotated
+# before the token's own expiry).
+MIRROR_TABLE = [
+    pytest.param(T0, ALIVE, True, True, REVOKED, id="revoked: tier 1"),
+    pytest.param(ACCESS_END, ALIVE, True, True, REVOKED, id="revoked: tier 2"),
+    pytest.param(TOKEN_END, ALIVE, True, True, REVOKED, id="revoked: tier 3"),
+    pytest.param(T0, ALIVE, False, False, Serve(3), id="stale mirror: row vouches, tier 1"),
+    pytest.param(
+        ACCESS_END, ALIVE, False, False, renew(ACCESS_END, tier=3), id="stale mirror: tier 2"
+    ),
+    pytest.param(T0, None, False, False, MISSING, id="stale mirror: row gone (revoked)"),
+    pytest.param(T0, ANOTHER_USERS, False, False, MISSING, id="stale mirror: another user"),
+    pytest.param(TOKEN_END, ALIVE, False, False, rotate(TOKEN_END), id="stale mirror: tier 3"),
+    pytest.param(
+        TOKEN_END - 1, ROTATED_TWICE, False, False, RevokeFamily(), id="stale mirror: a copy"
+    ),
+]
+
+
+@pytest.mark.parametrize(("now", "row", "revoked", "current", "expected"), MIRROR_TABLE)
+def test_mirror_table(
+    now: int, row: SessionRow | None, revoked: bool, current: bool, expected: Outcome
+) -> None:
+    assert guard(CLAIMS, row, now, revoked=revoked, mirror_current=current) == expected
+
+
 @pytest.mark.parametrize(
-    ("now", "expected"),
+    ("now", "mirror_current", "expected"),
     [
-        pytest.param(ACCESS_END - 1, Serve, id="access_until-1"),
-        pytest.param(ACCESS_END, Renew, id="access_until+0"),
-        pytest.param(ACCESS_END + 1, Renew, id="access_until+1"),
-        pytest.param(TOKEN_END - 1, Renew, id="expires_at-1"),
-        pytest.param(TOKEN_END, CheckSession, id="expires_at+0"),
-        pytest.param(TOKEN_END + 1, CheckSession, id="expires_at+1"),
+        pytest.param(ACCESS_END - 1, True, Serve, id="access_until-1"),
+        pytest.param(ACCESS_END, True, Renew, id="access_until+0"),
+        pytest.param(TOKEN_END - 1, True, Renew, id="expires_at-1"),
+        pytest.param(TOKEN_END, True, ReadSession, id="expires_at+0"),
+        pytest.param(T0, False, ReadSession, id="the mirror cannot vouch"),
     ],
 )
-def test_decide_token_carries_the_same_claims(now: int, expected: type) -> None:
-    outcome = decide_token(CLAIMS, now)
+def test_the_row_is_asked_for_only_past_the_token_or_with_a_stale_mirror(
+    now: int, mirror_current: bool, expected: type
+) -> None:
+    outcome = decide(CLAIMS, now, POLICY, revoked=False, mirror_current=mirror_current)
     assert type(outcome) is expected
-    assert outcome.claims is CLAIMS
-
-
-def test_decide_session_hands_the_claims_on_to_rotate() -> None:
-    outcome = decide_session(CLAIMS, ALIVE, TOKEN_END, POLICY)
-    assert isinstance(outcome, Rotate)
-    assert outcome.claims is CLAIMS
 
 
 def test_another_users_row_is_never_deleted() -> None:
-    outcome = decide_session(CLAIMS, replace(ANOTHER_USERS, expires_at=T0), IDLE_END, POLICY)
+    row = replace(ANOTHER_USERS, expires_at=T0)
+    outcome = decide(CLAIMS, IDLE_END, POLICY, revoked=False, lookup=Lookup(row, SUCCESSOR))
     assert outcome == Reject(RejectReason.SESSION_MISSING, delete_row=False)
+
+
+@pytest.mark.parametrize(
+    ("row", "age"),
+    [
+        pytest.param(ALIVE, SecretAge.CURRENT, id="current"),
+        pytest.param(JUST_ROTATED, SecretAge.PREVIOUS, id="previous"),
+        pytest.param(ROTATED_TWICE, SecretAge.OLDER, id="older"),
+    ],
+)
+def test_secret_age_compares_hashes(row: SessionRow, age: SecretAge) -> None:
+    assert secret_age(SECRET, row) is age
+
+
+@pytest.mark.parametrize(
+    ("now", "max_age"),
+    [
+        pytest.param(T0, 14 * DAY, id="at login"),
+        pytest.param(IDLE_END - 1, 1, id="idle end-1"),
+        pytest.param(IDLE_END, 0, id="idle end+0"),
+        pytest.param(IDLE_END + 1, 0, id="idle end+1: never negative"),
+    ],
+)
+def test_the_cookie_lives_as_long_as_the_session(now: int, max_age: int) -> None:
+    assert cookie_max_age(CLAIMS, now) == max_age
+
+
+def test_rejections_that_tell_the_person_something() -> None:
+    assert RejectReason.SESSION_EXPIRED.notice == "expired"
+    assert RejectReason.SESSION_MISSING.notice == "ended"
+    assert RejectReason.SESSION_REVOKED.notice == "ended"
+    assert RejectReason.INVALID_TOKEN.notice is None
 
 
 # --- tier 2: renewed() -----------------------------------------------------------------
@@ -210,14 +325,14 @@ def test_renewed_moves_only_the_access_window(now: int, access_until: int) -> No
     unchanged = {f.name for f in fields(TokenClaims)} - {"access_until", "issued_at"}
     for name in unchanged:
         assert getattr(new, name) == getattr(CLAIMS, name), name
-    assert decide_token(new, now) == Serve(new)
+    assert decide(new, now, POLICY, revoked=False) == Serve(1)
 
 
 def test_renewing_at_every_window_end_never_passes_the_token_expiry() -> None:
     claims, now, renewals = CLAIMS, T0, 0
-    while not isinstance(outcome := decide_token(claims, now), CheckSession):
+    while not isinstance(outcome := decide(claims, now, POLICY, revoked=False), ReadSession):
         if isinstance(outcome, Renew):
-            claims = renewed(claims, now, POLICY)
+            claims = outcome.claims
             renewals += 1
         now = claims.access_until  # the first second outside the current window
 
@@ -285,7 +400,7 @@ def test_a_token_minted_near_the_session_end_sends_the_guard_to_the_session() ->
     claims = _mint_with_session_end(session_end)
     row = replace(ALIVE, expires_at=session_end)
 
-    assert guard(claims, row, session_end - 1) == Serve(claims)
+    assert guard(claims, row, session_end - 1) == Serve(1)
     assert guard(claims, row, session_end) == EXPIRED
 
 
@@ -311,7 +426,7 @@ def test_session_expiry_after_a_late_rotation_is_the_absolute_end() -> None:
 def test_rotated_gives_a_fresh_lifetime_for_the_new_secret() -> None:
     now = TOKEN_END + 5
     session_end = session_expiry(now, ABSOLUTE_END, POLICY)
-    new = rotated(CLAIMS, secret="secret-2", session_expires_at=session_end, now=now, policy=POLICY)
+    new = rotated(CLAIMS, "secret-2", session_end, now, POLICY)
 
     assert new == TokenClaims(
         user_id=USER_ID,
@@ -324,7 +439,7 @@ def test_rotated_gives_a_fresh_lifetime_for_the_new_secret() -> None:
         expires_at=now + DAY,
         session_expires_at=now + 14 * DAY,
     )
-    assert decide_token(new, now) == Serve(new)
+    assert decide(new, now, POLICY, revoked=False) == Serve(1)
 
 
 @pytest.mark.parametrize(
@@ -338,36 +453,10 @@ def test_rotated_gives_a_fresh_lifetime_for_the_new_secret() -> None:
 )
 def test_rotated_near_the_absolute_end_is_clamped_to_it(now: int, access_until: int) -> None:
     session_end = session_expiry(now, ABSOLUTE_END, POLICY)
-    new = rotated(CLAIMS, secret="secret-9", session_expires_at=session_end, now=now, policy=POLICY)
+    new = rotated(CLAIMS, "secret-9", session_end, now, POLICY)
 
     assert session_end == ABSOLUTE_END
     assert new.session_expires_at == ABSOLUTE_END
     assert new.expires_at == ABSOLUTE_END
     assert new.access_until == access_until
     assert guard(new, ROTATED_LATE, ABSOLUTE_END) == EXPIRED
-
-
-def test_a_secret_older_than_the_previous_one_revokes_the_family() -> None:
-    policy = Policy(
-        access_ttl=3600, token_ttl=86400, session_ttl=14 * 86400, session_max_age=30 * 86400
-    )
-    now = 1_800_000_000
-    claims = mint(
-        user_id=1,
-        email="a@example.com",
-        session_id="sid",
-        secret="s",
-        session_started_at=now,
-        session_expires_at=now + 14 * 86400,
-        now=now,
-        policy=policy,
-    )
-    row = SessionState(
-        user_id=1,
-        created_at=now,
-        rotated_at=now + 2 * 86400,
-        expires_at=now + 16 * 86400,
-        absolute_expires_at=now + 30 * 86400,
-        stale=True,
-    )
-    assert decide_session(claims, row, now + 3 * 86400, policy) == RevokeFamily(claims)

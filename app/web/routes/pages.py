@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Response, get
-from litestar.exceptions import NotAuthorizedException
 from litestar.plugins.htmx import HTMXRequest
 
 from app.clock import Clock
+from app.web.auth_state import auth_state
 from app.web.deps import OptionalClaims
-from app.web.guard import GUARDED, auth_result
+from app.web.guard import NotSignedInError
 from app.web.htmx import page
 
 __all__ = ["dashboard", "healthz", "index"]
@@ -30,19 +30,19 @@ async def index(claims: OptionalClaims) -> Response[str]:
     )
 
 
-@get("/dashboard", name="dashboard", opt=GUARDED)
+@get("/dashboard", name="dashboard")
 async def dashboard(request: HTMXRequest) -> Response[Any]:
     # The hottest page takes no dependency: the guard's result is read from the request
     # state directly (Litestar's dependency resolution costs more than the guard itself).
-    result = auth_result(request)
-    claims = result.claims
-    if claims is None:  # unreachable: the guard turned anonymous visitors away
-        raise NotAuthorizedException()
+    state = auth_state(request)
+    claims = state.claims
+    if claims is None:
+        raise NotSignedInError()
     clock: Clock = request.app.state.clock
     context = {
         "claims": claims,
         "now": clock.now(),
-        "tier": TIERS.get(result.tier, ""),
+        "tier": TIERS.get(state.authentication.tier, ""),
     }
     return page(request, "dashboard.html", context, block="panels")
 

@@ -7,15 +7,14 @@ from typing import Any
 from litestar import Response, get, post
 from litestar.plugins.htmx import HTMXRequest
 
-from app.auth.service import Throttled
+from app.auth.types import Throttled
 from app.config import Settings
 from app.security.password_policy import check_new_password
 from app.security.tokens import TokenClaims
 from app.web.deps import Account, AppSettings, Client, SignedIn
 from app.web.forms import field_text, read_form
-from app.web.guard import GUARDED
 from app.web.htmx import page, redirect
-from app.web.routes.account import too_many
+from app.web.routes.sign_in import too_many
 
 __all__ = ["change_password", "password_page"]
 
@@ -43,7 +42,7 @@ def _page(
     )
 
 
-@get("/account/password", name="password", opt=GUARDED)
+@get("/account/password", name="password")
 async def password_page(
     request: HTMXRequest, user: SignedIn, settings: AppSettings
 ) -> Response[Any]:
@@ -51,7 +50,7 @@ async def password_page(
     return _page(request, settings, user, done=done)
 
 
-@post("/account/password", name="password_submit", opt=GUARDED)
+@post("/account/password", name="password_submit")
 async def change_password(
     request: HTMXRequest, user: SignedIn, settings: AppSettings, account: Account, client: Client
 ) -> Response[Any]:

@@ -9,25 +9,26 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.plugins.htmx import HTMXRequest
 
+from app.auth.events import EventKind
+from app.web.auth_state import auth_state
 from app.web.deps import Account, Client, SignedIn
-from app.web.guard import GUARDED, clear_cookie
 from app.web.htmx import is_htmx, page, redirect
 
 __all__ = ["revoke_others", "revoke_session", "sessions_page"]
 
 EVENT_LABELS = {
-    "registered": "Account created",
-    "signed_in": "Signed in",
-    "sign_in_failed": "Failed sign-in",
-    "signed_out": "Signed out",
-    "rotated": "Session renewed",
-    "reuse_detected": "Stolen session detected and ended",
-    "session_revoked": "Session ended",
-    "password_changed": "Password changed",
+    EventKind.REGISTERED: "Account created",
+    EventKind.SIGNED_IN: "Signed in",
+    EventKind.SIGN_IN_FAILED: "Failed sign-in",
+    EventKind.SIGNED_OUT: "Signed out",
+    EventKind.ROTATED: "Session renewed",
+    EventKind.REUSE_DETECTED: "Stolen session detected and ended",
+    EventKind.SESSION_REVOKED: "Session ended",
+    EventKind.PASSWORD_CHANGED: "Password changed",
 }
 
 
-@get("/sessions", name="sessions", opt=GUARDED)
+@get("/sessions", name="sessions")
 async def sessions_page(request: HTMXRequest, user: SignedIn, account: Account) -> Response[Any]:
     overview = await account.overview(user)
     context = {
@@ -40,21 +41,21 @@ async def sessions_page(request: HTMXRequest, user: SignedIn, account: Account) 
     return page(request, "sessions.html", context, block="sessions")
 
 
-@post("/sessions/{public_id:str}/revoke", name="session_revoke", opt=GUARDED)
+@post("/sessions/{public_id:str}/revoke", name="session_revoke")
 async def revoke_session(
     request: HTMXRequest, public_id: FromPath[str], user: SignedIn, account: Account, client: Client
 ) -> Response[Any]:
     if not await account.revoke(user, public_id, client):
         raise NotFoundException()
     if public_id == user.session_id:  # ending this very session is signing out
-        clear_cookie(request)
+        auth_state(request).sign_out()
         return redirect(request, request.app.route_reverse("login"))
     if is_htmx(request):
         return Response("", status_code=200, media_type="text/html")  # the row is swapped away
     return redirect(request, request.app.route_reverse("sessions"))
 
 
-@post("/sessions/revoke-others", name="sessions_revoke_others", opt=GUARDED)
+@post("/sessions/revoke-others", name="sessions_revoke_others")
 async def revoke_others(
     request: HTMXRequest, user: SignedIn, account: Account, client: Client
 ) -> Response[Any]:

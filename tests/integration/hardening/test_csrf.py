@@ -16,17 +16,15 @@ import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from tests.integration.conftest import (
-    BASE_URL,
+from tests.support.browser import (
     HTMX,
-    PASSWORD,
     Browser,
-    Database,
     auth_set_cookie,
     cookie_attributes,
     set_cookie_headers,
 )
-from tests.integration.hardening.conftest import (
+from tests.support.database import Database
+from tests.support.hostile import (
     ALICE,
     CSRF_COOKIE,
     Snapshot,
@@ -36,6 +34,7 @@ from tests.integration.hardening.conftest import (
     page_token,
     public_ids,
 )
+from tests.support.settings import BASE_URL, PASSWORD
 
 NEW_PASSWORD = "a brand new passphrase here"
 REFUSED = "This request was refused"
@@ -50,8 +49,8 @@ class Scene:
 
 
 @pytest.fixture
-def scene(app: Litestar, alice: Browser) -> Scene:
-    second = other_browser(app)
+def scene(alice: Browser) -> Scene:
+    second = other_browser(alice.client)
     assert second.login(ALICE).status_code == 303
     page = alice.client.get("/sessions").text
     ids = public_ids(page)

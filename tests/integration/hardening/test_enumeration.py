@@ -16,15 +16,10 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 from app.clock import TestClock
-from tests.integration.conftest import (
-    HTMX,
-    Browser,
-    csrf_token,
-    make_settings,
-    serve,
-    set_cookie_headers,
-)
-from tests.integration.hardening.conftest import ALICE
+from tests.support.apps import serve
+from tests.support.browser import HTMX, Browser, csrf_token, set_cookie_headers
+from tests.support.hostile import ALICE
+from tests.support.settings import make_settings
 
 UNKNOWN = "carol@example.com"  # as long as ALICE: the echoed email cannot change the length
 TOKEN = re.compile(r"[0-9a-f]{128}")

@@ -24,14 +24,10 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 from app.clock import TestClock
-from tests.integration.conftest import PASSWORD, Browser, csrf_token, make_settings, serve
-from tests.integration.hardening.conftest import (
-    ALICE,
-    COOKIE,
-    LEAKS,
-    AppKey,
-    b64,
-)
+from tests.support.apps import serve
+from tests.support.browser import Browser, csrf_token
+from tests.support.hostile import ALICE, COOKIE, LEAKS, AppKey, b64
+from tests.support.settings import PASSWORD, make_settings
 
 EXAMPLES = 2000
 FUZZ = settings(

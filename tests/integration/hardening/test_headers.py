@@ -20,16 +20,10 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 from app.clock import TestClock
-from tests.integration.conftest import (
-    HTMX,
-    PASSWORD,
-    Browser,
-    auth_set_cookie,
-    make_settings,
-    present,
-    serve,
-)
-from tests.integration.hardening.conftest import ALICE, other_browser
+from tests.support.apps import serve
+from tests.support.browser import HTMX, Browser, auth_set_cookie, present
+from tests.support.hostile import ALICE, other_browser
+from tests.support.settings import PASSWORD, make_settings
 
 CSP_DIRECTIVES = {
     "default-src": "'self'",
@@ -298,8 +292,8 @@ def test_logout_clears_site_data(alice: Browser, htmx: bool) -> None:
     assert response.headers.get("clear-site-data") == '"cookies", "storage"'
 
 
-def test_revoking_this_very_session_signs_out_with_no_store(app: Litestar, alice: Browser) -> None:
-    other_browser(app).login(ALICE)
+def test_revoking_this_very_session_signs_out_with_no_store(alice: Browser) -> None:
+    other_browser(alice.client).login(ALICE)
     page = alice.client.get("/sessions").text
     current = re.search(r'<li class="session current" data-session="([^"]+)"', page)
     assert current, page

@@ -19,20 +19,11 @@ from litestar.testing import TestClient
 
 from app.clock import TestClock
 from app.web.errors import MESSAGES
-from tests.integration.conftest import (
-    PASSWORD,
-    Browser,
-    Database,
-    auth_set_cookie,
-    make_settings,
-    serve,
-)
-from tests.integration.hardening.conftest import (
-    ALICE,
-    Snapshot,
-    assert_never_a_server_error,
-    shared_app,
-)
+from tests.support.apps import serve
+from tests.support.browser import Browser, auth_set_cookie
+from tests.support.database import Database
+from tests.support.hostile import ALICE, Snapshot, assert_never_a_server_error, shared_app
+from tests.support.settings import PASSWORD, make_settings
 
 FORM = "application/x-www-form-urlencoded"
 LONG_EMAIL = "a" * 64 + "@" + "b" * 63 + "." + "c" * 63 + "." + "d" * 58 + ".com"  # 255

@@ -23,8 +23,8 @@ from joserfc.jwk import OctKey, RSAKey
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from tests.integration.conftest import HTMX, Browser, assert_deletes_cookie
-from tests.integration.hardening.conftest import ALICE, COOKIE, AppKey, b64, shared_app
+from tests.support.browser import HTMX, Browser, assert_deletes_cookie
+from tests.support.hostile import ALICE, COOKIE, AppKey, b64, shared_app
 
 
 @dataclass

@@ -17,15 +17,15 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 from app.clock import TestClock
-from tests.integration.conftest import (
-    PASSWORD,
+from tests.support.browser import (
     Browser,
     auth_set_cookie,
     cookie_value,
     present,
     set_cookie_headers,
 )
-from tests.integration.hardening.conftest import ALICE, CSRF_COOKIE, AppKey
+from tests.support.hostile import ALICE, CSRF_COOKIE, AppKey
+from tests.support.settings import PASSWORD
 
 WRONG = "a wrong password, long enough"
 NEW_PASSWORD = "a brand new passphrase here"

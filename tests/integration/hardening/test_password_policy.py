@@ -15,8 +15,9 @@ import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from tests.integration.conftest import HTMX, Browser, Database, auth_set_cookie, field_error
-from tests.integration.hardening.conftest import ALICE, assert_plain_page
+from tests.support.browser import HTMX, Browser, auth_set_cookie, field_error
+from tests.support.database import Database
+from tests.support.hostile import ALICE, assert_plain_page
 
 TOO_COMMON = "too easy to guess"
 STRONG_12 = "qz7Vt#mr2Lp9"

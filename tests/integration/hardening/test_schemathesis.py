@@ -25,7 +25,7 @@ from schemathesis.python import asgi
 
 from app.clock import TestClock
 from app.main import create_app
-from tests.integration.conftest import PASSWORD, START, make_settings
+from tests.support.settings import PASSWORD, START, make_settings
 
 BASE = "http://testserver"
 

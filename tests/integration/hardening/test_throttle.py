@@ -8,21 +8,19 @@ Per client: more than ``APP_IP_MAX_ATTEMPTS`` login or registration attempts get
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from app.clock import TestClock
-from tests.integration.conftest import (
-    HTMX,
-    PASSWORD,
-    Browser,
-    auth_set_cookie,
-    make_settings,
-    serve,
-)
-from tests.integration.hardening.conftest import ALICE, assert_plain_page
+from app.config import Settings
+from tests.support.apps import serve
+from tests.support.backends import WITH_STORES
+from tests.support.browser import HTMX, Browser, auth_set_cookie
+from tests.support.hostile import ALICE, assert_plain_page
+from tests.support.settings import PASSWORD
+
+pytestmark = pytest.mark.backends(*WITH_STORES)
 
 WINDOW = 15 * 60
 LIMIT = 10
@@ -208,9 +206,9 @@ def test_never_more_than_100_failures_per_account_per_hour(
 @pytest.mark.parametrize("sixth", ["login", "register"])
 @pytest.mark.parametrize("first_five", ["logins", "registrations", "mixed"])
 def test_the_sixth_attempt_from_one_client_is_429(
-    tmp_path: Path, clock: TestClock, first_five: str, sixth: str
+    settings: Settings, clock: TestClock, first_five: str, sixth: str
 ) -> None:
-    with serve(make_settings(tmp_path, ip_max_attempts=5), clock) as client:
+    with serve(settings.model_copy(update={"ip_max_attempts": 5}), clock) as client:
         visitor = Browser(client)
         for n in range(5):
             if first_five == "logins" or (first_five == "mixed" and n % 2):
@@ -237,9 +235,9 @@ def test_the_sixth_attempt_from_one_client_is_429(
     ids=["window-1s", "window", "window+1s"],
 )
 def test_the_client_limit_lifts_after_its_window(
-    tmp_path: Path, clock: TestClock, after: int, throttled: bool
+    settings: Settings, clock: TestClock, after: int, throttled: bool
 ) -> None:
-    with serve(make_settings(tmp_path, ip_max_attempts=5), clock) as client:
+    with serve(settings.model_copy(update={"ip_max_attempts": 5}), clock) as client:
         visitor = Browser(client)
         assert visitor.register(ALICE).status_code == 303
         client.cookies.clear()

@@ -1,4 +1,4 @@
-"""``/_test/clock``: move the server's clock. Mounted only when ``APP_TEST_CLOCK`` is on."""
+"""``/_test/clock``: move the deployment's clock. Mounted only when ``APP_TEST_CLOCK`` is on."""
 
 from __future__ import annotations
 
@@ -8,24 +8,22 @@ from typing import Any
 from litestar import Request, Response, get, post
 
 from app.clock import from_iso, to_iso
-from app.web.deps import TestClockDep
+from app.web.deps import ClockControlDep
 
 __all__ = ["move_clock", "read_clock"]
 
 _YEAR_10000 = 253_402_300_800
 
 
-def _now(clock: TestClockDep) -> dict[str, str]:
-    return {"now": to_iso(clock.now())}
-
-
 @get("/_test/clock", name="test_clock", opt={"exclude_from_csrf": True})
-async def read_clock(clock: TestClockDep) -> dict[str, str]:
-    return _now(clock)
+async def read_clock(clock_control: ClockControlDep) -> dict[str, str]:
+    return {"now": to_iso(await clock_control.read())}
 
 
 @post("/_test/clock", name="test_clock_move", status_code=200, opt={"exclude_from_csrf": True})
-async def move_clock(request: Request[Any, Any, Any], clock: TestClockDep) -> Response[Any]:
+async def move_clock(
+    request: Request[Any, Any, Any], clock_control: ClockControlDep
+) -> Response[Any]:
     try:
         body = await request.json()
     except Exception:  # any undecodable body is the client's mistake
@@ -35,9 +33,10 @@ async def move_clock(request: Request[Any, Any, Any], clock: TestClockDep) -> Re
     if "advance" in body:
         seconds = body["advance"]
         valid = isinstance(seconds, int | float) and not isinstance(seconds, bool)
-        if not valid or not math.isfinite(seconds) or not _representable(clock.now() + seconds):
+        now = await clock_control.read()
+        if not valid or not math.isfinite(seconds) or not _representable(now + seconds):
             return _bad('"advance" must be a number of seconds (the result within 1970-9999).')
-        clock.advance(int(seconds))
+        moved = await clock_control.advance(int(seconds))
     elif "set" in body:
         try:
             when = from_iso(str(body["set"]))
@@ -45,10 +44,10 @@ async def move_clock(request: Request[Any, Any, Any], clock: TestClockDep) -> Re
             return _bad('"set" must be an ISO-8601 date and time.')
         if not _representable(when):
             return _bad('"set" must be within 1970-9999.')
-        clock.set(when)
+        moved = await clock_control.set(when)
     else:
         return _bad('Send {"advance": seconds} or {"set": "<ISO-8601>"}.')
-    return Response(_now(clock))
+    return Response({"now": to_iso(moved)})
 
 
 def _representable(when: float) -> bool:

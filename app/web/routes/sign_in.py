@@ -1,4 +1,4 @@
-"""Register, log in, log out. Each handler parses the form, calls one service method and
+"""Register, sign in, sign out. Each handler parses the form, calls one service method and
 picks a response."""
 
 from __future__ import annotations
@@ -8,12 +8,11 @@ from typing import Any
 from litestar import Response, get, post
 from litestar.plugins.htmx import HTMXRequest
 
-from app.auth.service import EmailTaken, Throttled
-from app.config import Settings
+from app.auth.types import EmailTaken, Throttled
 from app.security.tokens import TokenClaims
-from app.web.deps import AppSettings, Auth, Client, OptionalClaims
+from app.web.auth_state import auth_state
+from app.web.deps import AppSettings, Client, OptionalClaims, SignInDep
 from app.web.forms import CredentialsForm, read_form, safe_next
-from app.web.guard import NOTICE_COOKIE, clear_cookie, issue_cookie, set_notice
 from app.web.htmx import page, redirect
 
 __all__ = ["login", "login_page", "logout", "register", "register_page", "too_many"]
@@ -45,7 +44,7 @@ def _form_page(
     notice: str | None = None,
     headers: dict[str, str] | None = None,
 ) -> Response[Any]:
-    settings: Settings = request.app.state.settings
+    settings: AppSettings = request.app.state.settings
     context = {
         "form": form,
         "claims": claims,
@@ -64,7 +63,7 @@ async def register_page(request: HTMXRequest, claims: OptionalClaims) -> Respons
 @post("/register", name="register_submit")
 async def register(
     request: HTMXRequest,
-    auth: Auth,
+    sign_in: SignInDep,
     settings: AppSettings,
     client: Client,
     claims: OptionalClaims,
@@ -72,7 +71,7 @@ async def register(
     form = CredentialsForm.parse(await read_form(request))
     if not form.validate_registration(settings):
         return _form_page(request, "register.html", form, claims, status_code=422)
-    outcome = await auth.register(form.email, form.password, client)
+    outcome = await sign_in.register(form.email, form.password, client)
     if isinstance(outcome, Throttled):
         message, headers = too_many(outcome)
         return _form_page(
@@ -87,28 +86,29 @@ async def register(
     if isinstance(outcome, EmailTaken):
         form.errors["email"] = EMAIL_TAKEN
         return _form_page(request, "register.html", form, claims, status_code=409)
-    issue_cookie(request, outcome)
+    auth_state(request).sign_in(outcome)
     return redirect(request, request.app.route_reverse("dashboard"))
 
 
 @get("/login", name="login")
 async def login_page(request: HTMXRequest, claims: OptionalClaims) -> Response[Any]:
     form = CredentialsForm(next=safe_next(request.query_params.get("next"), default=""))
-    notice = NOTICES.get(request.cookies.get(NOTICE_COOKIE, ""))
-    if NOTICE_COOKIE in request.cookies:
-        set_notice(request, None)  # shown once
+    cookie_name = request.app.state.settings.notice_cookie_name
+    notice = NOTICES.get(request.cookies.get(cookie_name, ""))
+    if cookie_name in request.cookies:
+        auth_state(request).show_notice(None)  # shown once
     return _form_page(request, "login.html", form, claims, notice=notice)
 
 
 @post("/login", name="login_submit")
 async def login(
-    request: HTMXRequest, auth: Auth, client: Client, claims: OptionalClaims
+    request: HTMXRequest, sign_in: SignInDep, client: Client, claims: OptionalClaims
 ) -> Response[Any]:
     form = CredentialsForm.parse(await read_form(request))
     form.next = safe_next(form.next, default="")
     if not form.validate_login():
         return _form_page(request, "login.html", form, claims, status_code=422)
-    outcome = await auth.login(form.email, form.password, client)
+    outcome = await sign_in.login(form.email, form.password, client)
     if isinstance(outcome, Throttled):
         message, headers = too_many(outcome)
         return _form_page(
@@ -119,17 +119,17 @@ async def login(
         return _form_page(
             request, "login.html", form, claims, status_code=401, message=BAD_CREDENTIALS
         )
-    issue_cookie(request, outcome)
+    auth_state(request).sign_in(outcome)
     return redirect(request, form.next or request.app.route_reverse("dashboard"))
 
 
 @post("/logout", name="logout")
 async def logout(
-    request: HTMXRequest, auth: Auth, client: Client, claims: OptionalClaims
+    request: HTMXRequest, sign_in: SignInDep, client: Client, claims: OptionalClaims
 ) -> Response[Any]:
     if claims is not None:
-        await auth.logout(claims, client)
-    clear_cookie(request)
+        await sign_in.logout(claims, client)
+    auth_state(request).sign_out()
     response = redirect(request, request.app.route_reverse("login"))
     # The browser also forgets everything else it kept for this site.
     response.headers["Clear-Site-Data"] = '"cookies", "storage"'

@@ -1,0 +1,224 @@
+"""Who is this request signed in as: carries out the refresh decision (tiers 1-3).
+
+The rules are all in :func:`app.auth.refresh.decide`; this module only gathers its
+inputs (the token, the denylist mirror, the session row when asked for) and performs
+what it answers: the conditional rotation, ending a reused session, deleting an expired
+row. The clock is read once per request.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import assert_never
+
+import structlog
+
+from app.auth import repository
+from app.auth.ending import SessionEnder
+from app.auth.events import EventKind, record_event
+from app.auth.refresh import (
+    Follow,
+    Lookup,
+    Outcome,
+    Policy,
+    ReadSession,
+    Reject,
+    RejectReason,
+    Renew,
+    RevokeFamily,
+    Rotate,
+    Serve,
+    SessionRow,
+    cookie_max_age,
+    decide,
+    hash_secret,
+)
+from app.auth.revocations import Revocations
+from app.auth.types import ANONYMOUS, Authentication, ClientInfo, IssuedToken
+from app.clock import Clock
+from app.db.database import Database
+from app.db.models import Session
+from app.security.rotation import SecretDeriver
+from app.security.tokens import InvalidTokenError, TokenClaims, TokenCodec
+
+__all__ = ["Authenticator", "TokenIssuer"]
+
+log = structlog.get_logger("app.auth")
+
+Final = Serve | Renew | Rotate | Follow | RevokeFamily | Reject
+
+
+class TokenIssuer:
+    """Claims in, a token and its cookie's lifetime out."""
+
+    def __init__(self, codec: TokenCodec) -> None:
+        self._codec = codec
+
+    def issue(self, claims: TokenClaims, now: int) -> IssuedToken:
+        return IssuedToken(
+            claims=claims, token=self._codec.encode(claims), max_age=cookie_max_age(claims, now)
+        )
+
+
+class Authenticator:
+    def __init__(
+        self,
+        *,
+        db: Database,
+        clock: Clock,
+        codec: TokenCodec,
+        policy: Policy,
+        revocations: Revocations,
+        deriver: SecretDeriver,
+        ender: SessionEnder,
+        token_cache_size: int = 10_000,
+    ) -> None:
+        self._db = db
+        self._clock = clock
+        self._issuer = TokenIssuer(codec)
+        self._policy = policy
+        self._revocations = revocations
+        self._deriver = deriver
+        self._ender = ender
+        # The fast path: a token already verified is not decrypted again. Keyed by the exact
+        # token string; the claims are immutable, and the times and the denylist are still
+        # judged on every request. Failures are not cached (they raise).
+        self._decode = (
+            functools.lru_cache(maxsize=token_cache_size)(codec.decode)
+            if token_cache_size
+            else codec.decode
+        )
+
+    async def authenticate(
+        self, token: str | None, client: Callable[[], ClientInfo]
+    ) -> Authentication:
+        if token is None:
+            return ANONYMOUS
+        now = self._clock.now()
+        try:
+            claims = self._decode(token)
+        except InvalidTokenError:
+            return _rejected(RejectReason.INVALID_TOKEN)
+        revoked = self._revocations.is_revoked(claims.session_id, now)
+        outcome = decide(
+            claims,
+            now,
+            self._policy,
+            revoked=revoked,
+            mirror_current=self._revocations.is_current(),
+        )
+        final = (
+            await self._with_session(claims, now, revoked, client())
+            if isinstance(outcome, ReadSession)
+            else outcome
+        )
+        return self._carry_out(claims, final, now)
+
+    async def _with_session(
+        self, claims: TokenClaims, now: int, revoked: bool, client: ClientInfo
+    ) -> Final:
+        """Tier 3: read the row, decide, write. A rotation lost to a concurrent request is
+        decided once more, on the row as that request left it (then: Follow)."""
+        successor = self._deriver.successor(claims.secret)
+        for _attempt in range(2):
+            async with self._db.read() as db:
+                row = await repository.find_session(db, claims.session_id)
+            outcome: Outcome = decide(
+                claims,
+                now,
+                self._policy,
+                revoked=revoked,
+                mirror_current=self._revocations.is_current(),
+                lookup=Lookup(_row(row), successor),
+            )
+            match outcome:
+                case Rotate():
+                    if await self._rotate(claims, outcome, now, client):
+                        return outcome
+                case RevokeFamily():
+                    await self._end_family(claims, now, client)
+                    return outcome
+                case Reject(delete_row=True):
+                    async with self._db.write() as tx:
+                        await repository.delete_session(tx.session, claims.session_id)
+                    return outcome
+                case ReadSession():  # pragma: no cover - decide() was given the row
+                    raise AssertionError("decide() asked for the row it was given")
+                case _:
+                    return outcome
+        return Reject(RejectReason.SESSION_MISSING)  # pragma: no cover - the row moved twice
+
+    async def _rotate(
+        self, claims: TokenClaims, rotation: Rotate, now: int, client: ClientInfo
+    ) -> bool:
+        """The conditional write: True if this request replaced the secret."""
+        async with self._db.write() as tx:
+            won = await repository.rotate_session(
+                tx.session,
+                public_id=claims.session_id,
+                old_hash=hash_secret(claims.secret),
+                new_hash=hash_secret(rotation.claims.secret),
+                now=now,
+                expires_at=rotation.expires_at,
+            )
+            if won:
+                await record_event(
+                    tx.session,
+                    EventKind.ROTATED,
+                    now,
+                    client,
+                    user_id=claims.user_id,
+                    session_id=claims.session_id,
+                )
+        return won
+
+    async def _end_family(self, claims: TokenClaims, now: int, client: ClientInfo) -> None:
+        async with self._db.write() as tx:
+            await self._ender.end(
+                tx,
+                user_id=claims.user_id,
+                only=[claims.session_id],
+                token_session=claims.session_id,
+                kind=EventKind.REUSE_DETECTED,
+                now=now,
+                client=client,
+            )
+        log.warning("reuse_detected", user_id=claims.user_id, session=claims.session_id)
+
+    def _carry_out(self, claims: TokenClaims, outcome: Final, now: int) -> Authentication:
+        match outcome:
+            case Serve(tier=tier):
+                return Authentication(claims=claims, tier=tier)
+            case Renew(claims=renewed, tier=tier):
+                return self._signed_in(renewed, now, tier)
+            case Rotate(claims=successor) | Follow(claims=successor):
+                return self._signed_in(successor, now, 3)
+            case RevokeFamily():
+                return _rejected(RejectReason.SESSION_REVOKED)
+            case Reject(reason=reason):
+                return _rejected(reason)
+            case _:  # pragma: no cover - every outcome is handled above
+                assert_never(outcome)
+
+    def _signed_in(self, claims: TokenClaims, now: int, tier: int) -> Authentication:
+        issued = self._issuer.issue(claims, now)
+        return Authentication(claims=claims, issued=issued, tier=tier)
+
+
+def _rejected(reason: RejectReason) -> Authentication:
+    log.info("not_signed_in", reason=reason.value)
+    return Authentication(rejected=reason)
+
+
+def _row(session: Session | None) -> SessionRow | None:
+    if session is None:
+        return None
+    return SessionRow(
+        user_id=session.user_id,
+        secret_hash=session.secret_hash,
+        previous_secret_hash=session.previous_secret_hash,
+        rotated_at=session.rotated_at,
+        expires_at=session.expires_at,
+        absolute_expires_at=session.absolute_expires_at,
+    )

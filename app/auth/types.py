@@ -1,0 +1,64 @@
+"""Values the auth services hand to the web layer (and to each other)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from app.auth.refresh import RejectReason
+from app.security.tokens import TokenClaims
+
+__all__ = [
+    "ANONYMOUS",
+    "Authentication",
+    "ClientInfo",
+    "EmailTaken",
+    "IssuedToken",
+    "Overloaded",
+    "Throttled",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class ClientInfo:
+    user_agent: str = ""
+    address: str = ""  # coarse (a /24 or /48): what is stored and shown
+    ip: str = ""  # exact: what throttling counts by; never stored
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedToken:
+    """A token for the browser, and how long its cookie lives."""
+
+    claims: TokenClaims
+    token: str
+    max_age: int  # seconds until the session's idle or absolute end, whichever is first
+
+
+@dataclass(frozen=True, slots=True)
+class Authentication:
+    """Who a request is signed in as, if anyone, and what that means for its cookie."""
+
+    claims: TokenClaims | None = None
+    issued: IssuedToken | None = None  # a new token the browser must get
+    rejected: RejectReason | None = None  # not signed in because ...: the cookie must go
+    tier: int = 0  # 1 token alone, 2 re-minted, 3 session row read; 0 not signed in
+
+
+ANONYMOUS = Authentication()
+
+
+@dataclass(frozen=True, slots=True)
+class Throttled:
+    retry_after: int  # seconds
+
+
+@dataclass(frozen=True, slots=True)
+class Overloaded:
+    """Too many password hashes are already waiting: try again shortly."""
+
+    retry_after: int  # seconds
+
+
+@dataclass(frozen=True, slots=True)
+class EmailTaken:
+    pass

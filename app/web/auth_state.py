@@ -1,0 +1,109 @@
+"""The one typed channel between the guard, the handlers and the cookie writer.
+
+The guard puts an :class:`AuthState` at ``scope["auth"]`` (and the signed-in user's
+claims at ``scope["user"]``, so ``request.user`` and Litestar guards work); handlers
+change it with :meth:`~AuthState.sign_in`, :meth:`~AuthState.sign_out` and
+:meth:`~AuthState.show_notice`; the ``before_send`` hook turns it into headers with
+:func:`response_headers`, a pure function.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from litestar.connection import ASGIConnection
+
+from app.auth.types import ANONYMOUS, Authentication, IssuedToken
+from app.config import Settings
+from app.security import cookies
+from app.security.tokens import TokenClaims
+
+__all__ = ["AuthState", "CookieNames", "auth_state", "response_headers"]
+
+NOTICE_MAX_AGE = 300
+_UNSET = object()
+
+
+@dataclass(slots=True)
+class AuthState:
+    authentication: Authentication = ANONYMOUS
+    guarded: bool = False  # the route only serves signed-in users: never cache it
+    signed_in: IssuedToken | None = None  # a handler signed this browser in (login)
+    signed_out: bool = False  # a handler signed it out (logout)
+    notice: str | object | None = _UNSET  # the login page's one-shot notice: set or cleared
+
+    @property
+    def claims(self) -> TokenClaims | None:
+        """Who the rest of this request is for."""
+        if self.signed_out:
+            return None
+        if self.signed_in is not None:
+            return self.signed_in.claims
+        return self.authentication.claims
+
+    def sign_in(self, issued: IssuedToken) -> None:
+        self.signed_in, self.signed_out = issued, False
+
+    def sign_out(self) -> None:
+        self.signed_in, self.signed_out = None, True
+
+    def show_notice(self, kind: str | None) -> None:
+        """``kind`` for the login page to show once; None removes a pending one."""
+        self.notice = kind
+
+
+@dataclass(frozen=True, slots=True)
+class CookieNames:
+    auth: str
+    csrf: str
+    notice: str
+    secure: bool
+
+    @classmethod
+    def of(cls, settings: Settings) -> CookieNames:
+        return cls(
+            auth=settings.auth_cookie_name,
+            csrf=settings.csrf_cookie_name,
+            notice=settings.notice_cookie_name,
+            secure=settings.cookie_secure,
+        )
+
+
+def auth_state(connection: ASGIConnection[Any, Any, Any, Any]) -> AuthState:
+    """The request's auth state (an anonymous one on routes the guard does not run for)."""
+    state = connection.scope.get("auth")
+    if isinstance(state, AuthState):
+        return state
+    state = AuthState()
+    connection.scope["auth"] = state
+    return state
+
+
+def response_headers(state: AuthState, names: CookieNames) -> tuple[list[str], bool]:
+    """(``Set-Cookie`` values, whether the response must be ``Cache-Control: no-store``)."""
+    secure = names.secure
+    values: list[str] = []
+    if state.signed_in is not None or state.signed_out:
+        # Signed in or out by a handler: the browser also gets a new CSRF token.
+        issued = state.signed_in
+        values.append(
+            cookies.set_cookie(names.auth, issued.token, max_age=issued.max_age, secure=secure)
+            if issued is not None
+            else cookies.delete_cookie(names.auth, secure=secure)
+        )
+        values.append(cookies.delete_cookie(names.csrf, secure=secure))
+    elif (issued := state.authentication.issued) is not None:
+        values.append(
+            cookies.set_cookie(names.auth, issued.token, max_age=issued.max_age, secure=secure)
+        )
+    elif state.authentication.rejected is not None:
+        values.append(cookies.delete_cookie(names.auth, secure=secure))
+    if state.notice is not _UNSET:
+        kind = state.notice
+        values.append(
+            cookies.set_cookie(names.notice, kind, max_age=NOTICE_MAX_AGE, secure=secure)
+            if isinstance(kind, str)
+            else cookies.delete_cookie(names.notice, secure=secure)
+        )
+    return values, bool(values) or state.guarded

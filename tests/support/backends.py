@@ -1,0 +1,125 @@
+"""The deployments the integration suite runs on, and a fresh database for each test.
+
+- ``sqlite``: the embedded default, a file in the test's own directory;
+- ``postgres``: a database of its own on the run's PostgreSQL server, copied from a
+  template that was migrated once;
+- ``postgres+redis``: the same, with ``APP_REVOCATION_STORE=redis://...`` (throttles in
+  Redis, revocations pushed over pub/sub), Redis flushed before each test.
+
+Servers start on first use and stop at the end of the run (:class:`Servers`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psycopg
+from sqlalchemy.engine import make_url
+
+from app.db import migrate
+from app.db.engine import create_engine
+from tests.support.servers import PostgresServer, RedisServer
+
+__all__ = ["BACKENDS", "DEFAULT_BACKENDS", "WITH_STORES", "Backend", "Servers"]
+
+
+@dataclass(frozen=True, slots=True)
+class Backend:
+    name: str
+    database: str  # "sqlite" | "postgres"
+    store: str  # "memory" | "redis"
+
+
+BACKENDS = {
+    "sqlite": Backend("sqlite", "sqlite", "memory"),
+    "postgres": Backend("postgres", "postgres", "memory"),
+    "postgres+redis": Backend("postgres+redis", "postgres", "redis"),
+}
+DEFAULT_BACKENDS = ("sqlite", "postgres")
+WITH_STORES = ("sqlite", "postgres", "postgres+redis")  # for what the store changes
+TEMPLATE = "app_template"
+_names = itertools.count(1)
+
+
+def _sync_url(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+class Servers:
+    """The run's PostgreSQL and Redis: started on first use, or given by the environment."""
+
+    def __init__(self) -> None:
+        self._postgres: PostgresServer | None = None
+        self._postgres_url = os.environ.get("TEST_DATABASE_URL")
+        self._redis: RedisServer | None = None
+        self._redis_url = os.environ.get("TEST_REDIS_URL")
+        self._template_ready = False
+        self._sqlite_template: Path | None = None
+
+    def postgres_url(self, database: str = "postgres") -> str:
+        if self._postgres_url is None:
+            self._postgres = PostgresServer().start()
+            self._postgres_url = self._postgres.url
+        return make_url(self._postgres_url).set(database=database).render_as_string(False)
+
+    def redis_url(self) -> str:
+        if self._redis_url is None:
+            self._redis = RedisServer().start()
+            self._redis_url = self._redis.url
+        return self._redis_url
+
+    def _admin(self, sql: str) -> None:
+        with psycopg.connect(_sync_url(self.postgres_url()), autocommit=True) as connection:
+            connection.execute(sql)  # type: ignore[arg-type]
+
+    def sqlite_template(self) -> Path:
+        """A SQLite file migrated once: each test starts from a copy."""
+        if self._sqlite_template is None:
+            path = Path(tempfile.mkdtemp(prefix="sqlite-template-")) / "app.db"
+            asyncio.run(_migrate(f"sqlite+aiosqlite:///{path}"))
+            self._sqlite_template = path
+        return self._sqlite_template
+
+    def new_database(self) -> str:
+        """A fresh, migrated PostgreSQL database; its SQLAlchemy URL."""
+        if not self._template_ready:
+            self._admin(f"DROP DATABASE IF EXISTS {TEMPLATE} WITH (FORCE)")
+            self._admin(f"CREATE DATABASE {TEMPLATE}")
+            asyncio.run(_migrate(self.postgres_url(TEMPLATE)))
+            self._template_ready = True
+        name = f"test_{os.getpid()}_{next(_names)}"
+        self._admin(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}")
+        return self.postgres_url(name)
+
+    def drop_database(self, url: str) -> None:
+        self._admin(f"DROP DATABASE IF EXISTS {make_url(url).database} WITH (FORCE)")
+
+    def flush_redis(self) -> None:
+        import redis  # noqa: PLC0415
+
+        client: Any = redis.Redis.from_url(self.redis_url())
+        client.flushall()
+        client.close()
+
+    def stop(self) -> None:
+        if self._postgres is not None:
+            self._postgres.stop()
+        if self._redis is not None:
+            self._redis.stop()
+        if self._sqlite_template is not None:
+            shutil.rmtree(self._sqlite_template.parent, ignore_errors=True)
+
+
+async def _migrate(url: str) -> None:
+    engine = create_engine(url, pool_size=1, max_overflow=0)
+    try:
+        await migrate.upgrade(engine)
+    finally:
+        await engine.dispose()
