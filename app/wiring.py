@@ -17,8 +17,8 @@ from app.auth.account import AccountService
 from app.auth.authenticate import Authenticator, TokenIssuer
 from app.auth.channels import create_channel
 from app.auth.ending import SessionEnder
+from app.auth.lifetimes import Policy
 from app.auth.maintenance import Purger
-from app.auth.refresh import Policy
 from app.auth.revocations import Revocations
 from app.auth.signin import SignIn, Throttles
 from app.auth.throttle import Counter, RedisCounter, SqlCounter, Throttle

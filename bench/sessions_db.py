@@ -24,7 +24,7 @@ from pathlib import Path
 from sqlalchemy import create_engine
 from sqlmodel import SQLModel
 
-from app.auth.refresh import Policy, mint, session_expiry
+from app.auth.lifetimes import Policy, mint, session_expiry
 from app.config import Settings
 from app.db import models  # noqa: F401  (the tables)
 from app.security.keys import load_or_create_keyset

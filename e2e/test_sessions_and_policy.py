@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 from harness import Credentials
-from pages.dashboard import DashboardPage
-from pages.login import LoginPage
-from pages.register import RegisterPage
+from pages import DashboardPage, LoginPage, PasswordPage, RegisterPage, SessionsPage
 from playwright.sync_api import BrowserContext, ConsoleMessage, Page, expect
 from pytest_playwright.pytest_playwright import CreateContextCallback
 
@@ -31,12 +29,16 @@ def test_pages_run_under_the_csp_without_a_single_violation(
     page.get_by_role("button", name="Create account").click()  # refused: too common
     expect(page.get_by_text("too easy to guess")).to_be_visible()
     dashboard = register.register(credentials).wait_until_loaded()
+    expect(dashboard.user_email).to_have_text(credentials.email)
     dashboard.refresh_all.click()
-    expect(dashboard.tier).to_be_visible()
-    page.goto("/sessions")
-    expect(page.get_by_role("heading", name="Your sessions")).to_be_visible()
-    page.goto("/account/password")
-    expect(page.get_by_role("heading", name="Change your password")).to_be_visible()
+    expect(dashboard.tier).to_contain_text("token alone")  # re-rendered by htmx, in place
+    sessions = SessionsPage(page).open()
+    expect(sessions.heading).to_be_visible()
+    expect(sessions.rows).to_have_count(1)
+    expect(sessions.this_device).to_be_visible()
+    password = PasswordPage(page).open()
+    expect(password.heading).to_be_visible()
+    expect(password.new).to_have_attribute("autocomplete", "new-password")
     # the register form's 422 is an expected "error" console line; nothing else is
     assert [e for e in errors if "422" not in e] == []
 
@@ -49,14 +51,14 @@ def test_signing_out_another_device_from_the_sessions_page(
     LoginPage(phone_page).open().log_in(account).wait_until_loaded()
     LoginPage(page).open().log_in(account).wait_until_loaded()
 
-    page.goto("/sessions")
-    rows = page.locator("#session-list > li")
-    expect(rows).to_have_count(3)  # where the account registered, the phone, this page
-    expect(page.get_by_text("This device")).to_have_count(1)
-    page.get_by_role("button", name="Sign out this session").first.click()
-    expect(rows).to_have_count(2)  # htmx removed the row in place
-    page.get_by_role("button", name="Sign out every other session").click()
-    expect(rows).to_have_count(1)
+    sessions = SessionsPage(page).open()
+    expect(sessions.rows).to_have_count(3)  # where the account registered, the phone, here
+    expect(sessions.this_device).to_have_count(1)
+    sessions.sign_out_buttons().first.click()
+    expect(sessions.rows).to_have_count(2)  # htmx removed the row in place
+    sessions.sign_out_others.click()
+    expect(sessions.rows).to_have_count(1)
+    expect(sessions.this_device).to_have_count(1)  # the one left is this one
 
     # The phone is refused at once, although its token is inside its access window.
     phone_page.goto(DashboardPage.PATH)

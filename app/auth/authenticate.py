@@ -17,11 +17,11 @@ import structlog
 from app.auth import repository
 from app.auth.ending import SessionEnder
 from app.auth.events import EventKind, record_event
+from app.auth.lifetimes import Policy, cookie_max_age
 from app.auth.refresh import (
     Follow,
     Lookup,
     Outcome,
-    Policy,
     ReadSession,
     Reject,
     RejectReason,
@@ -30,7 +30,6 @@ from app.auth.refresh import (
     Rotate,
     Serve,
     SessionRow,
-    cookie_max_age,
     decide,
     hash_secret,
 )

@@ -34,16 +34,16 @@ process that rotated it - even if that process died right after its commit.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from enum import Enum, StrEnum
 
+from app.auth.lifetimes import Policy, renewed, rotated, session_expiry
 from app.security.tokens import TokenClaims
 
 __all__ = [
     "Follow",
     "Lookup",
     "Outcome",
-    "Policy",
     "ReadSession",
     "Reject",
     "RejectReason",
@@ -53,29 +53,15 @@ __all__ = [
     "SecretAge",
     "Serve",
     "SessionRow",
-    "cookie_max_age",
     "decide",
     "hash_secret",
-    "mint",
-    "renewed",
-    "rotated",
     "secret_age",
-    "session_expiry",
 ]
 
 
 def hash_secret(secret: str) -> str:
     """What the sessions table stores instead of a secret."""
     return hashlib.sha256(secret.encode()).hexdigest()
-
-
-@dataclass(frozen=True, slots=True)
-class Policy:
-    access_ttl: int
-    token_ttl: int
-    session_ttl: int  # idle lifetime, renewed by each rotation
-    session_max_age: int  # absolute lifetime from login, never renewed
-    rotation_grace: int = 30  # how long a just-rotated secret still leads to its successor
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,64 +213,3 @@ def secret_age(secret: str, row: SessionRow) -> SecretAge:
     if presented == row.previous_secret_hash:
         return SecretAge.PREVIOUS
     return SecretAge.OLDER
-
-
-def cookie_max_age(claims: TokenClaims, now: int) -> int:
-    """The auth cookie lives as long as the session (critique point 1), not the token."""
-    return max(claims.session_expires_at - now, 0)
-
-
-def session_expiry(now: int, absolute_expires_at: int, policy: Policy) -> int:
-    """The idle expiry a session gets at login or rotation, never past its absolute end."""
-    return min(now + policy.session_ttl, absolute_expires_at)
-
-
-def mint(
-    *,
-    user_id: int,
-    email: str,
-    session_id: str,
-    secret: str,
-    session_started_at: int,
-    session_expires_at: int,
-    now: int,
-    policy: Policy,
-) -> TokenClaims:
-    """A fresh token: hard expiry after TOKEN_TTL, never past the session's own end."""
-    expires_at = min(now + policy.token_ttl, session_expires_at)
-    return TokenClaims(
-        user_id=user_id,
-        email=email,
-        session_id=session_id,
-        secret=secret,
-        session_started_at=session_started_at,
-        issued_at=now,
-        access_until=min(now + policy.access_ttl, expires_at),
-        expires_at=expires_at,
-        session_expires_at=session_expires_at,
-    )
-
-
-def renewed(claims: TokenClaims, now: int, policy: Policy) -> TokenClaims:
-    """Tier 2: a new access window; the hard expiry stays where it was (critique point 2)."""
-    return replace(
-        claims,
-        issued_at=now,
-        access_until=min(now + policy.access_ttl, claims.expires_at),
-    )
-
-
-def rotated(
-    claims: TokenClaims, secret: str, session_expires_at: int, now: int, policy: Policy
-) -> TokenClaims:
-    """Tier 3: a token for the rotated secret, with a fresh lifetime."""
-    return mint(
-        user_id=claims.user_id,
-        email=claims.email,
-        session_id=claims.session_id,
-        secret=secret,
-        session_started_at=claims.session_started_at,
-        session_expires_at=session_expires_at,
-        now=now,
-        policy=policy,
-    )

@@ -14,7 +14,8 @@ from app.auth import repository
 from app.auth.authenticate import TokenIssuer
 from app.auth.ending import SessionEnder
 from app.auth.events import EventKind, record_event
-from app.auth.refresh import Policy, hash_secret, mint, session_expiry
+from app.auth.lifetimes import Policy, mint, session_expiry
+from app.auth.refresh import hash_secret
 from app.auth.throttle import Throttle
 from app.auth.types import ClientInfo, EmailTaken, IssuedToken, Throttled
 from app.clock import Clock

@@ -2,6 +2,8 @@
 
 from pages.dashboard import DashboardPage
 from pages.login import LoginPage
+from pages.password import PasswordPage
 from pages.register import RegisterPage
+from pages.sessions import SessionsPage
 
-__all__ = ["DashboardPage", "LoginPage", "RegisterPage"]
+__all__ = ["DashboardPage", "LoginPage", "PasswordPage", "RegisterPage", "SessionsPage"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 
 from litestar import Litestar
@@ -10,6 +11,7 @@ from litestar.testing import TestClient
 from app.config import Settings
 from tests.support.browser import Browser, csrf_token
 from tests.support.database import Database
+from tests.support.hostile import AppKey
 from tests.support.settings import PASSWORD
 
 COOKIE = "__Host-auth"
@@ -127,7 +129,9 @@ def test_a_user_can_neither_see_nor_revoke_another_users_session(
     assert Database.of(settings).count("sessions") == 2
 
 
-def test_the_activity_log_shows_recent_events_without_secrets(visitor: Browser) -> None:
+def test_the_activity_log_shows_recent_events_without_secrets(
+    visitor: Browser, settings: Settings, db: Database
+) -> None:
     visitor.register()
     visitor.login(password="not the password at all")
     page = visitor.client.get("/sessions")
@@ -135,7 +139,11 @@ def test_the_activity_log_shows_recent_events_without_secrets(visitor: Browser) 
     assert "Failed sign-in" in page.text
     token = visitor.token
     assert token
-    assert token not in page.text
+    secret = AppKey(settings).claims(token)["rt"]  # the refresh secret inside the token
+    stored = db.session()["secret_hash"]
+    assert stored == hashlib.sha256(secret.encode()).hexdigest()
+    for leak in (token, secret, stored):
+        assert leak not in page.text
 
 
 def test_password_change_keeps_this_session_and_ends_the_others_at_once(

@@ -11,11 +11,11 @@ from dataclasses import fields, replace
 
 import pytest
 
+from app.auth.lifetimes import Policy, cookie_max_age, mint, renewed, rotated, session_expiry
 from app.auth.refresh import (
     Follow,
     Lookup,
     Outcome,
-    Policy,
     ReadSession,
     Reject,
     RejectReason,
@@ -25,14 +25,9 @@ from app.auth.refresh import (
     SecretAge,
     Serve,
     SessionRow,
-    cookie_max_age,
     decide,
     hash_secret,
-    mint,
-    renewed,
-    rotated,
     secret_age,
-    session_expiry,
 )
 from app.security.tokens import TokenClaims
 

@@ -92,9 +92,12 @@ def test_login_takes_as_long_for_an_unknown_email_as_for_a_wrong_password(
             known.append(timed(ALICE))
             unknown.append(timed(UNKNOWN))
 
+    # Robust on a loaded machine: what an enumeration leak looks like is an unknown email
+    # answered without the argon2 work (~20 ms), a ratio near 0.05, not a few per cent of
+    # scheduling noise; the count of verifications per path is pinned exactly in
+    # tests/unit/test_passwords.py.
     ratio = statistics.median(unknown) / statistics.median(known)
-    print(f"login timing: unknown/known median ratio {ratio:.3f}")
-    assert 1 / 1.25 <= ratio <= 1.25, (statistics.median(known), statistics.median(unknown))
+    assert 2 / 3 <= ratio <= 3 / 2, (statistics.median(known), statistics.median(unknown))
 
 
 def test_registration_says_already_registered(visitor: Browser) -> None:
