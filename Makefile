@@ -9,7 +9,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install run test lint fmt typecheck unit integration e2e browser services clean
+.PHONY: help install run test lint fmt typecheck unit integration multiprocess e2e browser services clean
 
 help: ## List the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -23,9 +23,9 @@ $(STAMP): pyproject.toml
 install: $(STAMP) ## Create .venv and install the app with its dev tools
 
 run: $(STAMP) ## Serve on http://127.0.0.1:8000 (SQLite and keys under var/)
-	APP_COOKIE_SECURE=$${APP_COOKIE_SECURE:-false} $(BIN)/python -m uvicorn app.main:app --host $(HOST) --port $(PORT) --no-server-header
+	APP_COOKIE_SECURE=$${APP_COOKIE_SECURE:-false} $(BIN)/python -m app serve --host $(HOST) --port $(PORT)
 
-test: lint unit integration e2e ## Everything CI runs: lint, types, unit, integration, e2e
+test: lint unit integration multiprocess e2e ## Everything CI runs: lint, types, unit, integration, multi-process, e2e
 
 lint: $(STAMP) ## ruff format --check, ruff check, mypy --strict on app/
 	$(BIN)/ruff format --check .
@@ -41,6 +41,9 @@ unit: $(STAMP) ## Unit tests (pure functions)
 
 integration: $(STAMP) services ## Integration tests on SQLite, PostgreSQL and PostgreSQL + Redis
 	$(BIN)/pytest tests/integration -q
+
+multiprocess: $(STAMP) services ## Real deployments of 2 workers (and 2 hosts) on each backend
+	$(BIN)/pytest tests/multiprocess -q
 
 # The tests start private PostgreSQL and Redis servers themselves (free ports, a temporary
 # directory); this only makes sure Debian's binaries are there, unless TEST_DATABASE_URL /
@@ -64,7 +67,7 @@ browser: $(STAMP) ## Make sure a Chromium exists for Playwright
 	  echo "chromium: $${PLAYWRIGHT_CHROMIUM_EXECUTABLE:-/usr/bin/chromium}"; \
 	else $(BIN)/playwright install chromium; fi
 
-e2e: browser ## Playwright suite against a real server process (its own pytest run)
+e2e: browser services ## Playwright suite against real server processes (its own pytest run)
 	$(BIN)/pytest e2e -q
 
 clean: ## Remove the venv, caches and var/

@@ -1,4 +1,5 @@
-"""Command line: ``python -m app db upgrade | db check | keys rotate | keys prune | purge``."""
+"""Command line: ``python -m app serve | db upgrade | db check | keys rotate | keys prune |
+purge``."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from app.db import migrate
 from app.db.database import Database
 from app.db.engine import create_engine
 from app.security.keys import prune_keyset, rotate_keyset
+from app.serve import add_arguments, serve
 
 __all__ = ["main"]
 
@@ -73,6 +75,8 @@ async def _purge(settings: Settings) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m app", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
+    serving = commands.add_parser("serve", help="serve the app (uvicorn, production settings)")
+    add_arguments(serving)
     db = commands.add_parser("db", help="the database schema (Alembic migrations)")
     db.add_argument("action", choices=["upgrade", "check"])
     keys = commands.add_parser("keys", help="manage the token keys (var/keys.json)")
@@ -81,6 +85,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     settings = load_settings()
     status = 0
+    if args.command == "serve":
+        return serve(settings, args)
     if args.command == "keys":
         message = _keys(settings, args.action)
     elif args.command == "db":

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 from collections.abc import AsyncIterator, Coroutine
 from dataclasses import dataclass
 from typing import Any
@@ -66,6 +67,7 @@ class Core:
         if self.shared_clock is not None:
             jobs.append(self.shared_clock.run())
         tasks = [asyncio.create_task(job) for job in jobs]
+        log.info("ready", process=os.getpid(), database=self.db.dialect)
         try:
             yield
         finally:

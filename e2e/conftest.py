@@ -1,13 +1,18 @@
-"""A real server process for the session, headless Chromium, the server's clock and database.
+"""Real server processes, headless Chromium, the deployment's clock and database.
 
 Run on its own: ``.venv/bin/pytest e2e -q`` (Playwright's sync API and other pytest
 plugins do not mix well in one run: playwright-pytest #167, #240).
+
+Every test runs against the embedded deployment (one process, SQLite). A module marked
+``@pytest.mark.deployments("sqlite", "postgres-2-workers")`` runs against each named
+deployment; a deployment starts once and serves every test that asks for it.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +20,8 @@ import pytest
 from harness import AppDatabase, Credentials, LiveServer, ServerClock, new_credentials
 from pages import RegisterPage
 from pytest_playwright import CreateContextCallback
+
+from tests.support.backends import Servers
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -27,6 +34,18 @@ CHROMIUM_ARGS = [
 ]
 
 
+@dataclass(frozen=True)
+class Deployment:
+    database: str  # "sqlite" | "postgres"
+    workers: int
+
+
+DEPLOYMENTS = {
+    "sqlite": Deployment("sqlite", 1),
+    "postgres-2-workers": Deployment("postgres", 2),
+}
+
+
 def _chromium_executable() -> str | None:
     """$PLAYWRIGHT_CHROMIUM_EXECUTABLE, else Debian's chromium, else Playwright's own."""
     if configured := os.environ.get("PLAYWRIGHT_CHROMIUM_EXECUTABLE"):
@@ -36,9 +55,40 @@ def _chromium_executable() -> str | None:
     return None
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "deployments(*names): the deployments (e2e/conftest.py) a module runs on"
+    )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "deployment" not in metafunc.fixturenames:
+        return
+    marker = metafunc.definition.get_closest_marker("deployments")
+    names = marker.args if marker is not None else ("sqlite",)
+    metafunc.parametrize("deployment", list(names), indirect=True, scope="session")
+
+
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    server = LiveServer(tmp_path_factory.mktemp("server"))
+def servers() -> Iterator[Servers]:
+    running = Servers()
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="session")
+def deployment(request: pytest.FixtureRequest) -> Deployment:
+    return DEPLOYMENTS[request.param]
+
+
+@pytest.fixture(scope="session")
+def live_server(
+    deployment: Deployment, servers: Servers, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    env: dict[str, str] = {}
+    if deployment.database == "postgres":
+        env["APP_DATABASE_URL"] = servers.new_database()
+    server = LiveServer(tmp_path_factory.mktemp("server"), workers=deployment.workers, env=env)
     try:
         server.start()
     except RuntimeError as error:
@@ -65,13 +115,11 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
 
 
 @pytest.fixture(scope="session")
-def db_path(live_server: LiveServer) -> Path:
-    return live_server.db_path
-
-
-@pytest.fixture(scope="session")
-def app_db(db_path: Path) -> AppDatabase:
-    return AppDatabase(db_path)
+def app_db(live_server: LiveServer) -> AppDatabase:
+    url = live_server.extra_env.get(
+        "APP_DATABASE_URL", f"sqlite+aiosqlite:///{live_server.db_path}"
+    )
+    return AppDatabase(url)
 
 
 @pytest.fixture(scope="session")

@@ -8,9 +8,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from harness import AppDatabase, Credentials, ServerClock, auth_cookie
 from pages import DashboardPage, LoginPage, RegisterPage
 from playwright.sync_api import Page, expect
+
+# Once on the embedded deployment, once on two workers sharing PostgreSQL: the clock, the
+# rotation and the revocations are one for the whole deployment.
+pytestmark = pytest.mark.deployments("sqlite", "postgres-2-workers")
 
 TOKEN_ALONE = "token alone"
 REMINTED = "re-minting"

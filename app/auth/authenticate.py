@@ -192,7 +192,7 @@ class Authenticator:
             case Renew(claims=renewed, tier=tier):
                 return self._signed_in(renewed, now, tier)
             case Rotate(claims=successor) | Follow(claims=successor):
-                return self._signed_in(successor, now, 3)
+                return self._signed_in(successor, now, 3, rotated=True)
             case RevokeFamily():
                 return _rejected(RejectReason.SESSION_REVOKED)
             case Reject(reason=reason):
@@ -200,9 +200,11 @@ class Authenticator:
             case _:  # pragma: no cover - every outcome is handled above
                 assert_never(outcome)
 
-    def _signed_in(self, claims: TokenClaims, now: int, tier: int) -> Authentication:
+    def _signed_in(
+        self, claims: TokenClaims, now: int, tier: int, *, rotated: bool = False
+    ) -> Authentication:
         issued = self._issuer.issue(claims, now)
-        return Authentication(claims=claims, issued=issued, tier=tier)
+        return Authentication(claims=claims, issued=issued, tier=tier, rotated=rotated)
 
 
 def _rejected(reason: RejectReason) -> Authentication:

@@ -26,7 +26,18 @@ from sqlmodel import col, select
 from app.db.database import Database
 from app.db.models import ThrottleBucket
 
-__all__ = ["Counter", "RedisCounter", "SqlCounter", "Throttle", "judge"]
+__all__ = [
+    "Counter",
+    "CounterUnavailableError",
+    "RedisCounter",
+    "SqlCounter",
+    "Throttle",
+    "judge",
+]
+
+
+class CounterUnavailableError(RuntimeError):
+    """The shared count cannot be reached: the attempt is neither allowed nor counted."""
 
 
 def judge(times: Sequence[int], now: int, *, limit: int, window: int) -> tuple[int, list[int]]:
@@ -112,18 +123,38 @@ return 0
 class RedisCounter:
     def __init__(self, url: str) -> None:
         from redis.asyncio import Redis  # noqa: PLC0415 - the optional Redis client
+        from redis.asyncio.retry import Retry  # noqa: PLC0415
+        from redis.backoff import ExponentialBackoff  # noqa: PLC0415
+        from redis.exceptions import ConnectionError as RedisConnectionError  # noqa: PLC0415
+        from redis.exceptions import RedisError  # noqa: PLC0415
+        from redis.exceptions import TimeoutError as RedisTimeoutError  # noqa: PLC0415
 
-        self._redis: Any = Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        self._errors = (RedisError, OSError)
+        # A connection the pool kept from before an outage fails once: reconnect, retry.
+        self._redis: Any = Redis.from_url(
+            url,
+            socket_timeout=2,
+            socket_connect_timeout=2,
+            retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), 2),
+            retry_on_error=[RedisConnectionError, RedisTimeoutError],
+        )
         self._script = self._redis.register_script(_ATTEMPT)
 
     async def attempt(self, key: str, now: int, *, limit: int, window: int) -> int:
         # The key's own expiry is in real seconds and only frees memory; it is long, so a
         # test clock that runs ahead of real time cannot make it forget attempts.
         ttl = 2 * window + 3600
-        return int(await self._script(keys=[f"throttle:{key}"], args=[now, limit, window, ttl]))
+        try:
+            wait = await self._script(keys=[f"throttle:{key}"], args=[now, limit, window, ttl])
+        except self._errors as error:
+            raise CounterUnavailableError("the throttle store cannot be reached") from error
+        return int(wait)
 
     async def reset(self, key: str) -> None:
-        await self._redis.delete(f"throttle:{key}")
+        try:
+            await self._redis.delete(f"throttle:{key}")
+        except self._errors as error:
+            raise CounterUnavailableError("the throttle store cannot be reached") from error
 
     async def close(self) -> None:
         await self._redis.aclose()

@@ -42,6 +42,7 @@ class Authentication:
     issued: IssuedToken | None = None  # a new token the browser must get
     rejected: RejectReason | None = None  # not signed in because ...: the cookie must go
     tier: int = 0  # 1 token alone, 2 re-minted, 3 session row read; 0 not signed in
+    rotated: bool = False  # tier 3 moved the session onto a new secret
 
 
 ANONYMOUS = Authentication()

@@ -10,6 +10,9 @@ from litestar.exceptions import HTTPException
 from litestar.response import Template
 from litestar.types import ExceptionHandlersMap
 
+from app.auth.throttle import CounterUnavailableError
+from app.web.guard import NotSignedInError, not_signed_in_handler
+
 __all__ = ["exception_handlers"]
 
 log = structlog.get_logger("app.web")
@@ -23,6 +26,7 @@ MESSAGES = {
     413: "The request is too large.",
     429: "Too many attempts. Please wait a moment and try again.",
     500: "Something went wrong on our side. Please try again.",
+    503: "We cannot take this request right now. Please try again in a few seconds.",
 }
 TITLES = {
     400: "Bad request",
@@ -32,7 +36,9 @@ TITLES = {
     413: "Request too large",
     429: "Too many attempts",
     500: "Server error",
+    503: "Busy",
 }
+RETRY_SOON = "5"  # seconds, for a 503
 
 
 def _error_page(status: int, headers: dict[str, str] | None = None) -> Response[Any]:
@@ -60,7 +66,16 @@ def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any
     return _error_page(500)
 
 
+def _unavailable(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """A part the request needs (the throttle store) cannot be reached: refuse, do not
+    guess - an attempt that cannot be counted is not allowed."""
+    log.warning("unavailable", path=request.url.path, error=type(exc).__name__)
+    return _error_page(503, {"Retry-After": RETRY_SOON})
+
+
 exception_handlers: ExceptionHandlersMap = {
+    NotSignedInError: not_signed_in_handler,
+    CounterUnavailableError: _unavailable,
     HTTPException: _http_exception,
     Exception: _unexpected,
 }

@@ -13,6 +13,7 @@ from litestar.testing import TestClient
 
 from app.clock import TestClock
 from app.config import Settings
+from app.db.locks import exclusive
 from app.main import create_app
 from app.security.keys import prune_keyset, rotate_keyset
 from tests.support.browser import Browser, auth_set_cookie
@@ -111,3 +112,19 @@ def test_the_command_line_rotates_and_prunes_keys(tmp_path: Path) -> None:
     assert "dropped 0 key(s)" in run("keys", "prune")
     assert "deleted 0 expired session(s)" in run("purge")
     assert oct((tmp_path / "keys.json").stat().st_mode & 0o777) == "0o600"
+
+
+def test_only_one_process_purges_at_a_time(visitor: Browser) -> None:
+    """N workers each run the purge loop; the deployment-wide lock lets one of them work."""
+    purger = visitor.client.app.state.core.purger
+    engine = visitor.client.app.state.engine
+
+    async def while_another_purges() -> tuple[bool, bool]:
+        async with exclusive(engine, "purge") as (held, _):
+            skipped = (await purger.purge()).skipped
+        return held, skipped
+
+    held, skipped = visitor.client.blocking_portal.call(while_another_purges)
+    assert held
+    assert skipped
+    assert not visitor.client.blocking_portal.call(purger.purge).skipped

@@ -16,6 +16,7 @@ import itertools
 import os
 import shutil
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -83,7 +84,7 @@ class Servers:
         """A SQLite file migrated once: each test starts from a copy."""
         if self._sqlite_template is None:
             path = Path(tempfile.mkdtemp(prefix="sqlite-template-")) / "app.db"
-            asyncio.run(_migrate(f"sqlite+aiosqlite:///{path}"))
+            _migrated(f"sqlite+aiosqlite:///{path}")
             self._sqlite_template = path
         return self._sqlite_template
 
@@ -92,10 +93,16 @@ class Servers:
         if not self._template_ready:
             self._admin(f"DROP DATABASE IF EXISTS {TEMPLATE} WITH (FORCE)")
             self._admin(f"CREATE DATABASE {TEMPLATE}")
-            asyncio.run(_migrate(self.postgres_url(TEMPLATE)))
+            _migrated(self.postgres_url(TEMPLATE))
             self._template_ready = True
         name = f"test_{os.getpid()}_{next(_names)}"
         self._admin(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}")
+        return self.postgres_url(name)
+
+    def new_blank_database(self) -> str:
+        """An empty PostgreSQL database (no tables at all); its SQLAlchemy URL."""
+        name = f"blank_{os.getpid()}_{next(_names)}"
+        self._admin(f"CREATE DATABASE {name}")
         return self.postgres_url(name)
 
     def drop_database(self, url: str) -> None:
@@ -115,6 +122,23 @@ class Servers:
             self._redis.stop()
         if self._sqlite_template is not None:
             shutil.rmtree(self._sqlite_template.parent, ignore_errors=True)
+
+
+def _migrated(url: str) -> None:
+    """Migrate on a thread of its own: callers may run inside an event loop (Playwright)."""
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            asyncio.run(_migrate(url))
+        except BaseException as error:  # handed to the caller
+            errors.append(error)
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join()
+    if errors:
+        raise errors[0]
 
 
 async def _migrate(url: str) -> None:

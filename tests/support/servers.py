@@ -116,6 +116,11 @@ class RedisServer:
         wait_for_port(self.port)
         return self
 
+    def start_again(self) -> RedisServer:
+        """The same server on the same port, after :meth:`stop` (an outage that ends)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        return self.start()
+
     def stop(self) -> None:
         if self._process is not None:
             self._process.terminate()

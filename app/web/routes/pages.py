@@ -16,9 +16,11 @@ from app.web.htmx import page
 __all__ = ["dashboard", "healthz", "index"]
 
 TIERS = {
-    1: "served from the token alone (inside the access window, no database query)",
-    2: "served after re-minting the token (access window renewed, no database query)",
-    3: "served after checking the session in the database and rotating its id",
+    (1, False): "served from the token alone (inside the access window, no database query)",
+    (2, False): "served after re-minting the token (access window renewed, no database query)",
+    (3, True): "served after checking the session in the database and rotating its id",
+    (3, False): "served after checking the session in the database (the denylist could not "
+    "confirm it is current)",
 }
 
 
@@ -42,7 +44,7 @@ async def dashboard(request: HTMXRequest) -> Response[Any]:
     context = {
         "claims": claims,
         "now": clock.now(),
-        "tier": TIERS.get(state.authentication.tier, ""),
+        "tier": TIERS.get((state.authentication.tier, state.authentication.rotated), ""),
     }
     return page(request, "dashboard.html", context, block="panels")
 
