@@ -22,8 +22,9 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) ## Create .venv and install the app with its dev tools
 
-run: $(STAMP) ## Serve on http://127.0.0.1:8000 (SQLite and keys under var/)
-	APP_COOKIE_SECURE=$${APP_COOKIE_SECURE:-false} $(BIN)/python -m app serve --host $(HOST) --port $(PORT)
+run: $(STAMP) ## Serve on http://127.0.0.1:8000 (SQLite, keys under var/, the dev mailbox at /_dev/mail)
+	APP_COOKIE_SECURE=$${APP_COOKIE_SECURE:-false} APP_DEV_MAILBOX=$${APP_DEV_MAILBOX:-1} \
+	  $(BIN)/python -m app serve --host $(HOST) --port $(PORT)
 
 test: lint unit integration multiprocess e2e ## Everything CI runs: lint, types, unit, integration, multi-process, e2e
 
@@ -48,18 +49,20 @@ multiprocess: $(STAMP) services ## Real deployments of 2 workers (and 2 hosts) o
 # The tests start private PostgreSQL and Redis servers themselves (free ports, a temporary
 # directory); this only makes sure Debian's binaries are there, unless TEST_DATABASE_URL /
 # TEST_REDIS_URL name servers to use instead.
-services: ## Make sure PostgreSQL and Redis can be started by the tests (Debian packages)
+services: ## Make sure PostgreSQL, Redis and nginx can be started by the tests (Debian packages)
 	@missing=""; \
 	if [ -z "$$TEST_DATABASE_URL" ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 \
 	  && ! command -v initdb >/dev/null; then missing="$$missing postgresql"; fi; \
 	if [ -z "$$TEST_REDIS_URL" ] && ! command -v redis-server >/dev/null; then \
 	  missing="$$missing redis-server"; fi; \
+	if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then \
+	  missing="$$missing nginx-light"; fi; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
-	  $$SUDO systemctl disable --now postgresql redis-server >/dev/null 2>&1 || true; \
+	  $$SUDO systemctl disable --now postgresql redis-server nginx >/dev/null 2>&1 || true; \
 	fi
 
 browser: $(STAMP) ## Make sure a Chromium exists for Playwright

@@ -133,6 +133,8 @@ class Settings(BaseModel):
     allow_insecure_cookies: bool = False
     test_clock: bool = False
     template_auto_reload: bool = False
+    openapi: bool = False  # /schema: a development aid, never on in production
+    gc_freeze: bool = True  # freeze what start-up built out of the garbage collector's way
 
     password_min_length: Annotated[int, Field(ge=8, le=64)] = 12
     password_max_length: Annotated[int, Field(ge=64, le=4096)] = 1024

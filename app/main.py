@@ -10,6 +10,7 @@ from typing import Any
 from litestar import Litestar, Router
 from litestar.config.csrf import CSRFConfig
 from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
 from litestar.plugins.htmx import HTMXPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
@@ -23,10 +24,21 @@ from app.web.clock_sync import ClockSyncMiddleware
 from app.web.csrf import SafeCSRFMiddleware
 from app.web.deps import Services, dependencies
 from app.web.errors import exception_handlers
-from app.web.guard import GUARDED, AuthCookies, AuthGuardMiddleware
+from app.web.gate import RequestGate
+from app.web.guard import GUARDED, NO_AUTH, AuthCookies, AuthGuardMiddleware
 from app.web.headers import SecurityHeaders
 from app.web.origin import SameOriginMiddleware
-from app.web.routes import clock_control, pages, password, sessions, sign_in, strength
+from app.web.routes import (
+    addresses,
+    clock_control,
+    dev_mail,
+    pages,
+    password,
+    recovery,
+    sessions,
+    sign_in,
+    strength,
+)
 from app.wiring import Core, build_core
 
 __all__ = ["create_app"]
@@ -59,6 +71,11 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
                 clock=clock,
                 sign_in=core.sign_in,
                 account=core.account,
+                password_policy=core.password_policy,
+                strength_throttle=core.strength_throttle,
+                recovery=core.recovery,
+                addresses=core.addresses,
+                outbox=core.outbox,
                 clock_control=core.clock_control,
             )
         ),
@@ -75,8 +92,14 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         lifespan=[lifespan],
         signature_namespace={"Clock": Clock, "TestClock": TestClock, "Settings": Settings},
         logging_config=None,  # structlog, configured above, writes the logs
+        # No public schema by default: the app's interface is its pages (README).
+        openapi_config=OpenAPIConfig(title="Sessions + JWT", version="1")
+        if settings.openapi
+        else None,
         debug=False,
     )
+    # Outermost, before routing: refused even where no route matches.
+    app.asgi_handler = RequestGate(app.asgi_handler, settings.resolved_allowed_hosts)
     app.state.settings = settings
     app.state.clock = clock
     app.state.core = core
@@ -95,6 +118,9 @@ def _routes(core: Core) -> list[Any]:
             sessions.revoke_others,
             password.password_page,
             password.change_password,
+            addresses.email_page,
+            addresses.email_submit,
+            addresses.resend_check,
         ],
     )
     routes: list[Any] = [
@@ -106,11 +132,23 @@ def _routes(core: Core) -> list[Any]:
         sign_in.login,
         sign_in.logout,
         strength.password_strength,
+        recovery.forgot_page,
+        recovery.forgot_submit,
+        recovery.reset_page,
+        recovery.reset_submit,
+        addresses.verify_page,
+        addresses.verify_submit,
+        addresses.confirm_page,
+        addresses.confirm_submit,
         guarded,
-        create_static_files_router(path="/static", directories=[ROOT / "static"], name="static"),
+        create_static_files_router(
+            path="/static", directories=[ROOT / "static"], name="static", opt=NO_AUTH
+        ),
     ]
     if core.clock_control is not None:
         routes += [clock_control.read_clock, clock_control.move_clock]
+    if core.settings.dev_mailbox:
+        routes.append(dev_mail.dev_mailbox)
     return routes
 
 
@@ -125,7 +163,7 @@ def _middleware(core: Core) -> list[Any]:
         header_name="x-csrftoken",
     )
     middleware: list[Any] = [
-        SameOriginMiddleware(),
+        SameOriginMiddleware(settings.base_origin),
         AuthGuardMiddleware(core.authenticator, settings),
         DefineMiddleware(SafeCSRFMiddleware, config=csrf),
     ]

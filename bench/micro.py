@@ -14,10 +14,10 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from litestar.stores.memory import MemoryStore
-
 from app.auth.service import AuthService, ClientInfo
 from app.auth.stores import Denylist
+from litestar.stores.memory import MemoryStore
+
 from app.clock import TestClock
 from app.config import Settings
 from app.security.keys import load_or_create_keyset

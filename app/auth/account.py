@@ -9,10 +9,14 @@ from dataclasses import dataclass
 import structlog
 
 from app.auth import repository
+from app.auth.authenticate import TokenIssuer
 from app.auth.ending import SessionEnder
 from app.auth.events import EventKind, record_event
+from app.auth.lifetimes import Policy
+from app.auth.recovery import Notices
+from app.auth.signin import start_session
 from app.auth.throttle import Throttle
-from app.auth.types import ClientInfo, Throttled
+from app.auth.types import ClientInfo, IssuedToken, Throttled
 from app.clock import Clock
 from app.db.database import Database
 from app.db.models import AuthEvent, Session
@@ -40,12 +44,18 @@ class AccountService:
         passwords: PasswordService,
         ender: SessionEnder,
         throttle: Throttle,
+        policy: Policy,
+        issuer: TokenIssuer,
+        notices: Notices,
     ) -> None:
         self._db = db
         self._clock = clock
         self._passwords = passwords
         self._ender = ender
-        self._throttle = throttle
+        self._throttle = throttle  # wrong current passwords, per session
+        self._policy = policy
+        self._issuer = issuer
+        self._notices = notices
 
     async def overview(self, user: TokenClaims) -> AccountOverview:
         now = self._clock.now()
@@ -85,36 +95,40 @@ class AccountService:
 
     async def change_password(
         self, user: TokenClaims, current: str, new: str, client: ClientInfo
-    ) -> bool | Throttled:
-        """Check the current password, store the new one, end every other session at once.
-        Wrong guesses count against the account like failed sign-ins."""
+    ) -> IssuedToken | Throttled | None:
+        """Check the current password, store the new one: "sign out everywhere, sign in
+        here". Every session ends (this one too: a copy of its cookie is refused at once)
+        and this browser gets a new session, all in one transaction. None: wrong current
+        password (counted per session, never against the sign-in allowance)."""
         now = self._clock.now()
-        if wait := await self._throttle.attempt(user.email, now):
+        if wait := await self._throttle.attempt(user.session_id, now):
             return Throttled(wait)
         async with self._db.read() as db:
             account = await repository.find_user(db, user.user_id)
         ok, _ = await self._passwords.verify(account.password_hash if account else None, current)
         if account is None or not ok:
-            return False
-        await self._throttle.reset(user.email)
+            return None
+        await self._throttle.reset(user.session_id)
         new_hash = await self._passwords.hash(new)
         async with self._db.write() as tx:
             await repository.set_password_hash(tx.session, user.user_id, new_hash)
             ended = await self._ender.end(
                 tx,
                 user_id=user.user_id,
-                keep=user.session_id,
+                token_session=user.session_id,
                 kind=EventKind.SESSION_REVOKED,
                 now=now,
                 client=client,
             )
+            claims = await start_session(tx, account, client, now, policy=self._policy)
             await record_event(
                 tx.session,
                 EventKind.PASSWORD_CHANGED,
                 now,
                 client,
                 user_id=user.user_id,
-                session_id=user.session_id,
+                session_id=claims.session_id,
             )
+            await self._notices.password_changed(tx, account, client, now, here_kept=True)
         log.info("password_changed", user_id=user.user_id, sessions_ended=len(ended))
-        return True
+        return self._issuer.issue(claims, now)

@@ -37,7 +37,7 @@ from app.auth.revocations import Revocations
 from app.auth.types import ANONYMOUS, Authentication, ClientInfo, IssuedToken
 from app.clock import Clock
 from app.db.database import Database
-from app.db.models import Session
+from app.db.models import Session, User
 from app.security.rotation import SecretDeriver
 from app.security.tokens import InvalidTokenError, TokenClaims, TokenCodec
 
@@ -122,7 +122,7 @@ class Authenticator:
         successor = self._deriver.successor(claims.secret)
         for _attempt in range(2):
             async with self._db.read() as db:
-                row = await repository.find_session(db, claims.session_id)
+                row = await repository.find_session_with_account(db, claims.session_id)
             outcome: Outcome = decide(
                 claims,
                 now,
@@ -212,9 +212,10 @@ def _rejected(reason: RejectReason) -> Authentication:
     return Authentication(rejected=reason)
 
 
-def _row(session: Session | None) -> SessionRow | None:
-    if session is None:
+def _row(found: tuple[Session, User] | None) -> SessionRow | None:
+    if found is None:
         return None
+    session, user = found
     return SessionRow(
         user_id=session.user_id,
         secret_hash=session.secret_hash,
@@ -222,4 +223,6 @@ def _row(session: Session | None) -> SessionRow | None:
         rotated_at=session.rotated_at,
         expires_at=session.expires_at,
         absolute_expires_at=session.absolute_expires_at,
+        email=user.email,
+        email_verified=user.email_verified_at is not None,
     )

@@ -91,10 +91,13 @@ class PostgresChannel:
 
 class RedisChannel:
     def __init__(self, url: str) -> None:
-        from redis.asyncio import Redis  # noqa: PLC0415 - the optional Redis client
+        from redis.asyncio import BlockingConnectionPool, Redis  # noqa: PLC0415 - optional
 
         self._url = url
-        self._redis = Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+        pool = BlockingConnectionPool.from_url(
+            url, max_connections=8, timeout=2, socket_timeout=2, socket_connect_timeout=2
+        )
+        self._redis = Redis(connection_pool=pool)
 
     async def in_transaction(self, tx: Tx, entries: Sequence[Entry]) -> None:
         return None
@@ -127,7 +130,7 @@ class RedisChannel:
             await asyncio.sleep(RETRY)
 
     async def close(self) -> None:
-        await self._redis.aclose()
+        await self._redis.aclose(close_connection_pool=True)
 
 
 def create_channel(database_url: str, store_url: str) -> PostgresChannel | RedisChannel | None:

@@ -21,6 +21,11 @@ class EventKind(StrEnum):
     SESSION_REVOKED = "session_revoked"
     PASSWORD_CHANGED = "password_changed"
     REGISTERED = "registered"
+    PASSWORD_RESET = "password_reset"
+    EMAIL_VERIFIED = "email_verified"
+    EMAIL_CHANGE_REQUESTED = "email_change_asked"
+    EMAIL_CHANGED = "email_changed"
+    MAIL_FAILED = "mail_failed"
 
 
 async def record_event(

@@ -42,6 +42,7 @@ def mint(
     session_expires_at: int,
     now: int,
     policy: Policy,
+    email_verified: bool = False,
 ) -> TokenClaims:
     """A fresh token: hard expiry after TOKEN_TTL, never past the session's own end."""
     expires_at = min(now + policy.token_ttl, session_expires_at)
@@ -55,6 +56,7 @@ def mint(
         access_until=min(now + policy.access_ttl, expires_at),
         expires_at=expires_at,
         session_expires_at=session_expires_at,
+        email_verified=email_verified,
     )
 
 
@@ -80,4 +82,5 @@ def rotated(
         session_expires_at=session_expires_at,
         now=now,
         policy=policy,
+        email_verified=claims.email_verified,
     )

@@ -34,7 +34,7 @@ process that rotated it - even if that process died right after its commit.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import Enum, StrEnum
 
 from app.auth.lifetimes import Policy, renewed, rotated, session_expiry
@@ -74,6 +74,8 @@ class SessionRow:
     rotated_at: int
     expires_at: int  # idle end
     absolute_expires_at: int
+    email: str | None = None  # the account's, as the caller read it (None: not read)
+    email_verified: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +98,7 @@ class RejectReason(StrEnum):
     SESSION_MISSING = "session_missing"
     SESSION_EXPIRED = "session_expired"
     SESSION_REVOKED = "session_revoked"
+    SEVERAL_COOKIES = "several_cookies"  # more than one auth cookie: one was planted
 
     @property
     def notice(self) -> str | None:
@@ -182,20 +185,31 @@ def decide(
         return Reject(RejectReason.SESSION_MISSING)
     if now >= row.absolute_expires_at or now >= row.expires_at:
         return Reject(RejectReason.SESSION_EXPIRED, delete_row=True)
+    fresh = _refreshed(claims, row)  # a new token carries the account as it is now
     match secret_age(claims.secret, row):
         case SecretAge.CURRENT if live:
             return _inside_the_token(claims, now, policy, tier=3)
         case SecretAge.CURRENT:
             expires_at = session_expiry(now, row.absolute_expires_at, policy)
-            successor = rotated(claims, lookup.successor, expires_at, now, policy)
+            successor = rotated(fresh, lookup.successor, expires_at, now, policy)
             return Rotate(successor, expires_at)
         case SecretAge.PREVIOUS if now < row.rotated_at + policy.rotation_grace:
             if hash_secret(lookup.successor) != row.secret_hash:
                 return Reject(RejectReason.SESSION_MISSING)  # the key changed since
             # Minted as of the rotation: the very token the winner minted, to the byte.
-            return Follow(rotated(claims, lookup.successor, row.expires_at, row.rotated_at, policy))
+            return Follow(rotated(fresh, lookup.successor, row.expires_at, row.rotated_at, policy))
         case SecretAge.PREVIOUS | SecretAge.OLDER:
             return RevokeFamily()
+
+
+def _refreshed(claims: TokenClaims, row: SessionRow) -> TokenClaims:
+    return replace(
+        claims,
+        email=row.email if row.email is not None else claims.email,
+        email_verified=(
+            row.email_verified if row.email_verified is not None else claims.email_verified
+        ),
+    )
 
 
 def _inside_the_token(

@@ -9,6 +9,7 @@ from sqlalchemy import delete, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from app.auth.emails import email_key
 from app.db.models import AuthEvent, Session, User
 
 __all__ = [
@@ -17,6 +18,7 @@ __all__ = [
     "delete_session",
     "delete_sessions",
     "find_session",
+    "find_session_with_account",
     "find_user",
     "find_user_by_email",
     "list_live_sessions",
@@ -29,7 +31,8 @@ __all__ = [
 
 
 async def find_user_by_email(db: AsyncSession, email: str) -> User | None:
-    result = await db.exec(select(User).where(User.email == email))
+    """The account of this address, however it is typed (``email_key``)."""
+    result = await db.exec(select(User).where(User.email_key == email_key(email)))
     return result.first()
 
 
@@ -38,7 +41,9 @@ async def find_user(db: AsyncSession, user_id: int) -> User | None:
 
 
 async def add_user(db: AsyncSession, *, email: str, password_hash: str, now: int) -> User:
-    user = User(email=email, password_hash=password_hash, created_at=now)
+    user = User(
+        email=email, email_key=email_key(email), password_hash=password_hash, created_at=now
+    )
     db.add(user)
     await db.flush()
     return user
@@ -58,6 +63,19 @@ async def find_session(db: AsyncSession, public_id: str) -> Session | None:
     """The session a token names (its ``sid``): one indexed lookup."""
     result = await db.exec(select(Session).where(Session.public_id == public_id))
     return result.first()
+
+
+async def find_session_with_account(
+    db: AsyncSession, public_id: str
+) -> tuple[Session, User] | None:
+    """The session a token names and its account, in one query (tier 3)."""
+    result = await db.exec(
+        select(Session, User)
+        .join(User, col(User.id) == col(Session.user_id))
+        .where(Session.public_id == public_id)
+    )
+    found = result.first()
+    return (found[0], found[1]) if found is not None else None
 
 
 async def rotate_session(

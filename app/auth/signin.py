@@ -1,5 +1,11 @@
 """Registration, sign-in and sign-out. Each operation reads the clock once; its database
-writes (the rows and the activity log) are one transaction."""
+writes (the rows and the activity log) are one transaction.
+
+Guessing is slowed without letting a stranger lock anyone out (OWASP's device cookies,
+NIST 800-63B rev 4 3.2.2): failures count per (account, client address) and, at a higher
+limit, per account - but a browser that has signed in to the account before (it carries
+the account's device cookie) counts against its own allowance only.
+"""
 
 from __future__ import annotations
 
@@ -8,19 +14,21 @@ from dataclasses import dataclass
 
 import structlog
 from sqlalchemy.exc import IntegrityError
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.auth import repository
+from app.auth.addresses import Addresses
 from app.auth.authenticate import TokenIssuer
+from app.auth.emails import email_key
 from app.auth.ending import SessionEnder
 from app.auth.events import EventKind, record_event
 from app.auth.lifetimes import Policy, mint, session_expiry
 from app.auth.refresh import hash_secret
 from app.auth.throttle import Throttle
-from app.auth.types import ClientInfo, EmailTaken, IssuedToken, Throttled
+from app.auth.types import ClientInfo, EmailTaken, SignedIn, Throttled
 from app.clock import Clock
-from app.db.database import Database
+from app.db.database import Database, Tx
 from app.db.models import Session, User
+from app.security.devices import DeviceCookies
 from app.security.passwords import PasswordService
 from app.security.rotation import new_secret
 from app.security.tokens import TokenClaims
@@ -32,26 +40,22 @@ log = structlog.get_logger("app.auth")
 
 @dataclass(frozen=True, slots=True)
 class Throttles:
-    account: Throttle  # failed sign-ins per account (email)
     client: Throttle  # sign-in and registration attempts per client address
+    account_client: Throttle  # failed sign-ins per (account, client address)
+    account: Throttle  # failed sign-ins per account, from browsers it does not know
+    device: Throttle  # failed sign-ins per known device: its own allowance
 
 
 async def start_session(
-    db: AsyncSession,
-    user: User,
-    client: ClientInfo,
-    now: int,
-    *,
-    policy: Policy,
-    issuer: TokenIssuer,
-) -> IssuedToken:
-    """A new session row for ``user`` and the token that carries its secret."""
+    tx: Tx, user: User, client: ClientInfo, now: int, *, policy: Policy
+) -> TokenClaims:
+    """A new session row for ``user``; the claims of the token that carries its secret."""
     if user.id is None:
         raise ValueError("the user must be saved before a session starts")
     secret = new_secret()
     absolute = now + policy.session_max_age
     row = await repository.add_session(
-        db,
+        tx.session,
         Session(
             public_id=secrets.token_urlsafe(16),
             user_id=user.id,
@@ -64,7 +68,7 @@ async def start_session(
             client_addr=client.address[:64],
         ),
     )
-    claims = mint(
+    return mint(
         user_id=user.id,
         email=user.email,
         session_id=row.public_id,
@@ -73,8 +77,8 @@ async def start_session(
         session_expires_at=row.expires_at,
         now=now,
         policy=policy,
+        email_verified=user.email_verified_at is not None,
     )
-    return issuer.issue(claims, now)
 
 
 class SignIn:
@@ -88,6 +92,8 @@ class SignIn:
         policy: Policy,
         throttles: Throttles,
         ender: SessionEnder,
+        devices: DeviceCookies,
+        addresses: Addresses,
     ) -> None:
         self._db = db
         self._clock = clock
@@ -96,43 +102,60 @@ class SignIn:
         self._policy = policy
         self._throttles = throttles
         self._ender = ender
+        self._devices = devices
+        self._addresses = addresses
+
+    async def admit(self, client: ClientInfo) -> Throttled | None:
+        """Count one sign-in or registration attempt from this client, before anything
+        of the form is looked at; Throttled past the client's limit."""
+        wait = await self._throttles.client.attempt(client.ip, self._clock.now())
+        return Throttled(wait) if wait else None
 
     async def register(
-        self, email: str, password: str, client: ClientInfo
-    ) -> IssuedToken | EmailTaken | Throttled:
-        """Create the account and sign it in; nothing is written unless both succeed."""
+        self, email: str, password: str, client: ClientInfo, *, current: TokenClaims | None
+    ) -> SignedIn | EmailTaken:
+        """Create the account and sign it in; nothing is written unless both succeed. A
+        session this browser already had ends in the same transaction."""
         now = self._clock.now()
-        if wait := await self._throttles.client.attempt(client.ip, now):
-            return Throttled(wait)
         async with self._db.read() as db:
             if await repository.find_user_by_email(db, email) is not None:
                 return EmailTaken()
         password_hash = await self._passwords.hash(password)
+        check = await self._addresses.may_send_check(email, now)
         try:
             async with self._db.write() as tx:
                 user = await repository.add_user(
                     tx.session, email=email, password_hash=password_hash, now=now
                 )
-                issued = await self._start(tx.session, user, client, now)
-                await self._record(tx.session, EventKind.REGISTERED, issued.claims, now, client)
+                if check:  # the mail that confirms the address, in the same transaction
+                    await self._addresses.send_check(tx, user, now)
+                claims = await self._start(
+                    tx, user, client, now, kind=EventKind.REGISTERED, current=current
+                )
         except IntegrityError:  # a concurrent registration of the same email won
             return EmailTaken()
-        log.info("registered", user_id=user.id, session=issued.claims.session_id)
-        return issued
+        log.info("registered", user_id=user.id, session=claims.session_id)
+        return self._signed_in(claims, now, device=None)
 
     async def login(
-        self, email: str, password: str, client: ClientInfo
-    ) -> IssuedToken | Throttled | None:
+        self,
+        email: str,
+        password: str,
+        client: ClientInfo,
+        *,
+        device_cookie: str | None,
+        current: TokenClaims | None,
+    ) -> SignedIn | Throttled | None:
         """A token for a new session; None for a wrong email or password (the same answer,
         the same cost); Throttled past the limits, even for the right password."""
         now = self._clock.now()
-        if wait := await self._throttles.client.attempt(client.ip, now):
-            return Throttled(wait)
-        # Counted as a failure up front (parallel guesses are counted too); a success resets.
-        if wait := await self._throttles.account.attempt(email, now):
-            return Throttled(wait)
         async with self._db.read() as db:
             user = await repository.find_user_by_email(db, email)
+        device = self._devices.device(device_cookie, user.id) if user and user.id else None
+        # Counted as a failure up front (parallel guesses are counted too); success resets.
+        counted = await self._count_failure(email_key(email), device, client, now)
+        if isinstance(counted, Throttled):
+            return counted
         ok, new_hash = await self._passwords.verify(
             user.password_hash if user is not None else None, password
         )
@@ -149,14 +172,32 @@ class SignIn:
                 )
             log.info("sign_in_failed", user_id=user_id)
             return None
-        await self._throttles.account.reset(email)
+        for throttle, key in counted:
+            await throttle.reset(key)
         async with self._db.write() as tx:
             if new_hash is not None:
                 await repository.set_password_hash(tx.session, user.id, new_hash)
-            issued = await self._start(tx.session, user, client, now)
-            await self._record(tx.session, EventKind.SIGNED_IN, issued.claims, now, client)
-        log.info("signed_in", user_id=user.id, session=issued.claims.session_id)
-        return issued
+            claims = await self._start(
+                tx, user, client, now, kind=EventKind.SIGNED_IN, current=current
+            )
+        log.info("signed_in", user_id=user.id, session=claims.session_id)
+        return self._signed_in(claims, now, device=device)
+
+    async def _count_failure(
+        self, key: str, device: str | None, client: ClientInfo, now: int
+    ) -> Throttled | list[tuple[Throttle, str]]:
+        """Count this attempt where it belongs; Throttled, or what a success resets."""
+        if device is not None:
+            counters = [(self._throttles.device, device)]
+        else:
+            counters = [
+                (self._throttles.account_client, f"{key}|{client.ip}"),
+                (self._throttles.account, key),
+            ]
+        for throttle, name in counters:
+            if wait := await throttle.attempt(name, now):
+                return Throttled(wait)
+        return counters
 
     async def logout(self, claims: TokenClaims, client: ClientInfo) -> None:
         """End this session everywhere at once: row deleted, outstanding tokens denied."""
@@ -174,13 +215,33 @@ class SignIn:
         log.info("signed_out", user_id=claims.user_id, session=claims.session_id)
 
     async def _start(
-        self, db: AsyncSession, user: User, client: ClientInfo, now: int
-    ) -> IssuedToken:
-        return await start_session(db, user, client, now, policy=self._policy, issuer=self._issuer)
-
-    async def _record(
-        self, db: AsyncSession, kind: EventKind, claims: TokenClaims, now: int, client: ClientInfo
-    ) -> None:
+        self,
+        tx: Tx,
+        user: User,
+        client: ClientInfo,
+        now: int,
+        *,
+        kind: EventKind,
+        current: TokenClaims | None,
+    ) -> TokenClaims:
+        if current is not None:  # signing in again: the session this browser had ends
+            await self._ender.end(
+                tx,
+                user_id=current.user_id,
+                only=[current.session_id],
+                token_session=current.session_id,
+                kind=EventKind.SIGNED_OUT,
+                now=now,
+                client=client,
+            )
+        claims = await start_session(tx, user, client, now, policy=self._policy)
         await record_event(
-            db, kind, now, client, user_id=claims.user_id, session_id=claims.session_id
+            tx.session, kind, now, client, user_id=claims.user_id, session_id=claims.session_id
+        )
+        return claims
+
+    def _signed_in(self, claims: TokenClaims, now: int, *, device: str | None) -> SignedIn:
+        return SignedIn(
+            issued=self._issuer.issue(claims, now),
+            device=self._devices.issue(claims.user_id, device),
         )

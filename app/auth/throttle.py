@@ -120,9 +120,12 @@ return 0
 """
 
 
+POOL_SIZE = 32  # Redis connections per process
+
+
 class RedisCounter:
     def __init__(self, url: str) -> None:
-        from redis.asyncio import Redis  # noqa: PLC0415 - the optional Redis client
+        from redis.asyncio import BlockingConnectionPool, Redis  # noqa: PLC0415 - optional
         from redis.asyncio.retry import Retry  # noqa: PLC0415
         from redis.backoff import ExponentialBackoff  # noqa: PLC0415
         from redis.exceptions import ConnectionError as RedisConnectionError  # noqa: PLC0415
@@ -130,14 +133,18 @@ class RedisCounter:
         from redis.exceptions import TimeoutError as RedisTimeoutError  # noqa: PLC0415
 
         self._errors = (RedisError, OSError)
-        # A connection the pool kept from before an outage fails once: reconnect, retry.
-        self._redis: Any = Redis.from_url(
+        # A burst of sign-ins waits for one of the pool's connections (a plain pool would
+        # refuse at once); a connection kept from before an outage fails once: retry.
+        pool = BlockingConnectionPool.from_url(
             url,
+            max_connections=POOL_SIZE,
+            timeout=2,
             socket_timeout=2,
             socket_connect_timeout=2,
             retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), 2),
             retry_on_error=[RedisConnectionError, RedisTimeoutError],
         )
+        self._redis: Any = Redis(connection_pool=pool)
         self._script = self._redis.register_script(_ATTEMPT)
 
     async def attempt(self, key: str, now: int, *, limit: int, window: int) -> int:
@@ -157,7 +164,7 @@ class RedisCounter:
             raise CounterUnavailableError("the throttle store cannot be reached") from error
 
     async def close(self) -> None:
-        await self._redis.aclose()
+        await self._redis.aclose(close_connection_pool=True)
 
 
 async def purge(db: Database, older_than: int) -> int:

@@ -14,6 +14,7 @@ __all__ = [
     "EmailTaken",
     "IssuedToken",
     "Overloaded",
+    "SignedIn",
     "Throttled",
 ]
 
@@ -46,6 +47,14 @@ class Authentication:
 
 
 ANONYMOUS = Authentication()
+
+
+@dataclass(frozen=True, slots=True)
+class SignedIn:
+    """A browser signed in: its token, and its device cookie (the account now knows it)."""
+
+    issued: IssuedToken
+    device: str
 
 
 @dataclass(frozen=True, slots=True)

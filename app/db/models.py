@@ -10,7 +10,16 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, Column, Text
 from sqlmodel import Field, SQLModel
 
-__all__ = ["AuthEvent", "Revocation", "Session", "TestClockRow", "ThrottleBucket", "User"]
+__all__ = [
+    "AuthEvent",
+    "EmailToken",
+    "OutboxMail",
+    "Revocation",
+    "Session",
+    "TestClockRow",
+    "ThrottleBucket",
+    "User",
+]
 
 
 def _time(*, index: bool = False, nullable: bool = False) -> int:
@@ -22,9 +31,11 @@ class User(SQLModel, table=True):
     __tablename__ = "users"
 
     id: int | None = Field(default=None, primary_key=True)
-    email: str = Field(max_length=254, unique=True, index=True)
+    email: str = Field(max_length=254)  # as shown (NFKC, lower-case)
+    email_key: str = Field(max_length=254, unique=True, index=True)  # NFKC + case-folded
     password_hash: str = Field(max_length=255)
     created_at: int = _time()
+    email_verified_at: int | None = _time(nullable=True)
 
 
 class Session(SQLModel, table=True):
@@ -90,3 +101,43 @@ class TestClockRow(SQLModel, table=True):
 
     id: int = Field(default=1, primary_key=True)
     now: int = _time()
+
+
+class EmailToken(SQLModel, table=True):
+    """A link sent by mail (password reset, address check, address change). Only the
+    token's SHA-256 is stored; it works once, until ``expires_at``."""
+
+    __tablename__ = "email_tokens"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    purpose: str = Field(max_length=16)
+    address: str = Field(max_length=254)  # the address it was sent to (and vouches for)
+    created_at: int = _time()
+    expires_at: int = _time(index=True)
+    used_at: int | None = _time(nullable=True)
+
+
+class OutboxMail(SQLModel, table=True):
+    """The transactional outbox: a mail is written in the same transaction as what it is
+    about, and delivered afterwards by the sender (``app.mail.outbox``). Its body, which
+    may hold a secret link, is dropped once it is delivered (or given up)."""
+
+    __tablename__ = "outbox"
+
+    id: int | None = Field(default=None, primary_key=True)
+    created_at: int = _time(index=True)
+    kind: str = Field(max_length=32)
+    to_address: str = Field(max_length=254)
+    user_id: int | None = Field(default=None, index=True)
+    subject: str = Field(default="", max_length=255)
+    body_text: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    body_html: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    message_id: str = Field(default="", max_length=255)
+    status: str = Field(max_length=16, index=True)
+    attempts: int = Field(default=0)
+    next_attempt_at: int = _time(index=True)
+    lease_until: int | None = _time(nullable=True)
+    sent_at: int | None = _time(nullable=True)
+    last_error: str | None = Field(default=None, max_length=255)

@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-__all__ = ["delete_cookie", "read_cookie", "set_cookie"]
+__all__ = [
+    "delete_cookie",
+    "delete_cookie_on",
+    "read_cookie",
+    "read_cookies",
+    "set_cookie",
+    "tossed_paths",
+]
 
 
 def _attributes(*, secure: bool, same_site: str) -> str:
@@ -26,6 +33,34 @@ def set_cookie(name: str, value: str, *, max_age: int, secure: bool, same_site: 
 def delete_cookie(name: str, *, secure: bool, same_site: str = "Lax") -> str:
     return f"{name}=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT" + _attributes(
         secure=secure, same_site=same_site
+    )
+
+
+def read_cookies(raw_headers: Iterable[tuple[bytes, bytes]], name: str) -> list[str]:
+    """Every value sent for cookie ``name`` (a browser sends several when a page of another
+    path, or a sibling sub-domain, has set one of the same name: "cookie tossing")."""
+    wanted = name.encode("latin-1") + b"="
+    found = []
+    for header_name, value in raw_headers:
+        if header_name != b"cookie":
+            continue
+        for raw_part in value.split(b";"):
+            part = raw_part.strip()
+            if part.startswith(wanted):
+                found.append(part[len(wanted) :].decode("latin-1"))
+    return found
+
+
+def tossed_paths(path: str) -> list[str]:
+    """Every cookie path a cookie sent for ``path`` may have been set on, "/" first."""
+    segments = [s for s in path.split("/") if s]
+    return ["/"] + ["/" + "/".join(segments[: i + 1]) for i in range(len(segments))]
+
+
+def delete_cookie_on(name: str, path: str, *, secure: bool, same_site: str = "Lax") -> str:
+    return (
+        f"{name}=; Max-Age=0; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Path={path}; HttpOnly; "
+        f"SameSite={same_site}" + ("; Secure" if secure else "")
     )
 
 

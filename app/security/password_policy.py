@@ -1,37 +1,47 @@
 """What a new password must be (NIST 800-63B rev 4): long enough, not absurdly long, and not
 common or built from the account's email or the app's name. No composition rules.
 
-zxcvbn estimates how guessable a password is, with the email and the app's name as
-extra dictionary words; a score of 0 or 1 (under a million guesses) is refused. The
-same estimate gives the live hint under the field.
+zxcvbn estimates how guessable a password is (:mod:`app.security.strength`, off the event
+loop), with the email and the app's name as extra dictionary words; a score of 0 or 1
+(under a million guesses) is refused. When the estimate cannot be had in time, the rule
+falls back to what costs nothing: the length, the common-password list and the personal
+words. The same estimate gives the live hint under the field.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
 
-from zxcvbn import zxcvbn
+from app.security.strength import StrengthEstimator
 
-__all__ = ["StrengthHint", "check_new_password", "strength_hint"]
+__all__ = ["PasswordPolicy", "StrengthHint"]
 
 APP_WORDS = ("sessions", "session", "jwt", "token", "tokens", "sessionsjwt", "sessions+jwt")
-# zxcvbn's l33t matching grows steeply with length (a crafted 72-character password took
-# seconds); the start of a password is judged, its length is judged by the length rule.
-ZXCVBN_MAX = 20
 MAX_EMAIL = 254
 TOO_SHORT = "Use at least {min} characters for your password."
 TOO_LONG = "Use at most {max} characters for your password."
 TOO_COMMON = "This password is too easy to guess. A few unrelated words make a strong one."
 LABELS = ("Very weak", "Weak", "Fair", "Strong", "Very strong")
+NOT_JUDGED = "Its strength could not be judged just now; length and common passwords were."
 
 
 @dataclass(frozen=True, slots=True)
 class StrengthHint:
-    score: int  # 0..4
+    score: int | None  # 0..4; None: zxcvbn could not answer in time
     label: str
     advice: str
+    acceptable: bool  # what submitting it would do
+    short_by: int = 0  # characters missing to the minimum
+
+
+@functools.cache
+def _common_passwords() -> frozenset[str]:
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS  # noqa: PLC0415 - only when needed
+
+    return frozenset(FREQUENCY_LISTS["passwords"])
 
 
 def _personal_words(email: str) -> list[str]:
@@ -56,29 +66,59 @@ def _built_from(password: str, words: list[str]) -> bool:
     return reachable[-1]
 
 
-def _estimate(password: str, email: str) -> tuple[int, str]:
-    """(zxcvbn score 0..4, its advice)."""
-    inputs = _personal_words(email)
-    result = zxcvbn(password[:ZXCVBN_MAX], user_inputs=inputs)
-    feedback = result["feedback"]
-    advice = feedback["warning"] or " ".join(feedback["suggestions"])
-    return int(result["score"]), advice
+_REPEATED = re.compile(r"(.+?)\1+")
 
 
-def check_new_password(
-    password: str, email: str, *, min_length: int, max_length: int
-) -> str | None:
-    """The error message for a new password, or None when it is acceptable."""
-    length = len(unicodedata.normalize("NFKC", password))
-    if length < min_length:
-        return TOO_SHORT.format(min=min_length)
-    if length > max_length:
-        return TOO_LONG.format(max=max_length)
-    if _built_from(password, _personal_words(email)) or _estimate(password, email)[0] <= 1:
-        return TOO_COMMON
-    return None
+def _common(password: str) -> bool:
+    """On the common-password list, maybe repeated and with digits or symbols around it
+    ("password", "Password123!", "passwordpassword", "abcabcabcabc")."""
+    common = _common_passwords()
+    core = re.sub(r"^[\W\d_]+|[\W\d_]+$", "", password.lower())
+    if not core:  # digits and symbols only: refused when they barely vary ("111111111111")
+        return password.lower() in common or len(set(password)) <= 3
+    if core in common or password.lower() in common:
+        return True
+    repeated = _REPEATED.fullmatch(core)
+    return repeated is not None and (repeated[1] in common or len(repeated[1]) <= 3)
 
 
-def strength_hint(password: str, email: str) -> StrengthHint:
-    score, advice = _estimate(password, email)
-    return StrengthHint(score=score, label=LABELS[score], advice=advice)
+class PasswordPolicy:
+    def __init__(self, *, min_length: int, max_length: int, estimator: StrengthEstimator):
+        self.min_length = min_length
+        self.max_length = max_length
+        self._estimator = estimator
+
+    def length_problem(self, password: str) -> str | None:
+        length = len(unicodedata.normalize("NFKC", password))
+        if length < self.min_length:
+            return TOO_SHORT.format(min=self.min_length)
+        if length > self.max_length:
+            return TOO_LONG.format(max=self.max_length)
+        return None
+
+    async def problem(self, password: str, email: str) -> str | None:
+        """The error message for a new password, or None when it is acceptable."""
+        if problem := self.length_problem(password):
+            return problem
+        words = _personal_words(email)
+        if _built_from(password, words):
+            return TOO_COMMON
+        estimate = await self._estimator.estimate(password, words)
+        if estimate is None:  # not judged in time: the rules that cost nothing
+            return TOO_COMMON if _common(password) else None
+        return TOO_COMMON if estimate.score <= 1 else None
+
+    async def hint(self, password: str, email: str) -> StrengthHint:
+        """The live hint: how strong, and whether submitting it would be accepted."""
+        short_by = max(self.min_length - len(unicodedata.normalize("NFKC", password)), 0)
+        if short_by or self.length_problem(password):
+            return StrengthHint(None, "", "", acceptable=False, short_by=short_by)
+        words = _personal_words(email)
+        estimate = await self._estimator.estimate(password, words)
+        if estimate is None:
+            refused = _built_from(password, words) or _common(password)
+            return StrengthHint(None, "Not judged", NOT_JUDGED, acceptable=not refused)
+        acceptable = estimate.score > 1 and not _built_from(password, words)
+        return StrengthHint(
+            estimate.score, LABELS[estimate.score], estimate.advice, acceptable=acceptable
+        )

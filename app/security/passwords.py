@@ -9,12 +9,20 @@ from __future__ import annotations
 import os
 import secrets
 import unicodedata
+from collections.abc import Callable
+from typing import TypeVar
 
 import anyio
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-__all__ = ["PasswordService", "normalize_password"]
+T = TypeVar("T")
+
+__all__ = ["HashQueueFullError", "PasswordService", "normalize_password"]
+
+
+class HashQueueFullError(RuntimeError):
+    """More hashes are waiting than the bound: answer "busy" instead of queueing forever."""
 
 
 def normalize_password(password: str) -> str:
@@ -30,6 +38,7 @@ class PasswordService:
         memory_cost: int,
         parallelism: int,
         concurrency: int | None = None,
+        queue_factor: int = 4,
     ) -> None:
         self._hasher = PasswordHasher(
             time_cost=time_cost,
@@ -43,19 +52,31 @@ class PasswordService:
         # taking all memory, and the event loop never runs argon2 itself.
         # Default: one core fewer than the machine has, so logins never take every core
         # from the event loop serving everyone else.
-        self._limiter = anyio.CapacityLimiter(concurrency or max(1, (os.cpu_count() or 2) - 1))
+        self.concurrency = concurrency or max(1, (os.cpu_count() or 2) - 1)
+        self._limiter = anyio.CapacityLimiter(self.concurrency)
+        # Past this many hashes running or waiting, a new one is refused at once: behind
+        # 200 failed logins a real one would otherwise wait seconds.
+        self.max_waiting = queue_factor * self.concurrency
+        self._waiting = 0
         self._dummy_hash = self._hasher.hash(secrets.token_urlsafe(16))
 
     async def hash(self, password: str) -> str:
         normalized = normalize_password(password)
-        return await anyio.to_thread.run_sync(self._hasher.hash, normalized, limiter=self._limiter)
+        return await self._off_the_loop(self._hasher.hash, normalized)
 
     async def verify(self, stored_hash: str | None, password: str) -> tuple[bool, str | None]:
         """Return (matches, a new hash when the stored one uses outdated parameters)."""
         normalized = normalize_password(password)
-        return await anyio.to_thread.run_sync(
-            self._verify_sync, stored_hash, normalized, limiter=self._limiter
-        )
+        return await self._off_the_loop(self._verify_sync, stored_hash, normalized)
+
+    async def _off_the_loop(self, work: Callable[..., T], *args: object) -> T:
+        if self._waiting >= self.max_waiting:
+            raise HashQueueFullError("too many password hashes are waiting")
+        self._waiting += 1
+        try:
+            return await anyio.to_thread.run_sync(work, *args, limiter=self._limiter)
+        finally:
+            self._waiting -= 1
 
     def _verify_sync(self, stored_hash: str | None, password: str) -> tuple[bool, str | None]:
         if stored_hash is None:

@@ -73,6 +73,7 @@ class TokenClaims:
     access_until: int  # end of the access window (the seed's "cookie expiry")
     expires_at: int  # hard expiry (the seed's "jwt expiry"); never moved by a renewal
     session_expires_at: int  # the session's idle/absolute expiry as of minting
+    email_verified: bool = False  # as of minting (a cache, refreshed at each rotation)
 
     def to_claims(self) -> dict[str, Any]:
         return {
@@ -85,6 +86,7 @@ class TokenClaims:
             "aex": self.access_until,
             "exp": self.expires_at,
             "sxp": self.session_expires_at,
+            "evf": 1 if self.email_verified else 0,
         }
 
     @classmethod
@@ -102,6 +104,7 @@ class TokenClaims:
             access_until=_time(claims, "aex"),
             expires_at=_time(claims, "exp"),
             session_expires_at=_time(claims, "sxp"),
+            email_verified=_flag(claims, "evf"),
         )
 
 
@@ -110,6 +113,14 @@ def _string(claims: dict[str, Any], name: str, max_length: int) -> str:
     if not isinstance(value, str) or not 0 < len(value) <= max_length:
         raise ValueError(name)
     return value
+
+
+def _flag(claims: dict[str, Any], name: str) -> bool:
+    """0 or 1; absent (a token minted before the claim existed) is 0."""
+    value = claims.get(name, 0)
+    if isinstance(value, bool) or not isinstance(value, int) or value not in (0, 1):
+        raise ValueError(name)
+    return bool(value)
 
 
 def _time(claims: dict[str, Any], name: str) -> int:

@@ -9,7 +9,7 @@ change it with :meth:`~AuthState.sign_in`, :meth:`~AuthState.sign_out` and
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from litestar.connection import ASGIConnection
@@ -17,6 +17,7 @@ from litestar.connection import ASGIConnection
 from app.auth.types import ANONYMOUS, Authentication, IssuedToken
 from app.config import Settings
 from app.security import cookies
+from app.security.devices import DEVICE_MAX_AGE
 from app.security.tokens import TokenClaims
 
 __all__ = ["AuthState", "CookieNames", "auth_state", "response_headers"]
@@ -30,8 +31,10 @@ class AuthState:
     authentication: Authentication = ANONYMOUS
     guarded: bool = False  # the route only serves signed-in users: never cache it
     signed_in: IssuedToken | None = None  # a handler signed this browser in (login)
+    device: str | None = None  # ... and the account now knows this browser
     signed_out: bool = False  # a handler signed it out (logout)
     notice: str | object | None = _UNSET  # the login page's one-shot notice: set or cleared
+    clear_paths: list[str] = field(default_factory=list)  # where planted auth cookies may be
 
     @property
     def claims(self) -> TokenClaims | None:
@@ -42,8 +45,9 @@ class AuthState:
             return self.signed_in.claims
         return self.authentication.claims
 
-    def sign_in(self, issued: IssuedToken) -> None:
+    def sign_in(self, issued: IssuedToken, device: str | None = None) -> None:
         self.signed_in, self.signed_out = issued, False
+        self.device = device or self.device
 
     def sign_out(self) -> None:
         self.signed_in, self.signed_out = None, True
@@ -58,6 +62,7 @@ class CookieNames:
     auth: str
     csrf: str
     notice: str
+    device: str
     secure: bool
 
     @classmethod
@@ -66,6 +71,7 @@ class CookieNames:
             auth=settings.auth_cookie_name,
             csrf=settings.csrf_cookie_name,
             notice=settings.notice_cookie_name,
+            device=settings.device_cookie_name,
             secure=settings.cookie_secure,
         )
 
@@ -99,6 +105,15 @@ def response_headers(state: AuthState, names: CookieNames) -> tuple[list[str], b
         )
     elif state.authentication.rejected is not None:
         values.append(cookies.delete_cookie(names.auth, secure=secure))
+        if not secure:  # a __Host- cookie can only ever have been set on "/"
+            values.extend(
+                cookies.delete_cookie_on(names.auth, path, secure=secure)
+                for path in state.clear_paths[1:]
+            )
+    if state.device is not None:
+        values.append(
+            cookies.set_cookie(names.device, state.device, max_age=DEVICE_MAX_AGE, secure=secure)
+        )
     if state.notice is not _UNSET:
         kind = state.notice
         values.append(

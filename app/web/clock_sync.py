@@ -17,7 +17,6 @@ __all__ = ["ClockSyncMiddleware"]
 
 class ClockSyncMiddleware(ASGIMiddleware):
     scopes = (ScopeType.HTTP,)
-    exclude_path_pattern = ("^/static/",)
 
     def __init__(self, clock: SharedClock) -> None:
         self._clock = clock

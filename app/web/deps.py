@@ -10,11 +10,16 @@ from litestar.params import SkipValidation
 from litestar.plugins.htmx import HTMXRequest
 
 from app.auth.account import AccountService
+from app.auth.addresses import Addresses
+from app.auth.recovery import Recovery
 from app.auth.signin import SignIn
+from app.auth.throttle import Throttle
 from app.auth.types import ClientInfo
 from app.clock import Clock
 from app.config import Settings
 from app.db.shared_clock import ClockControl
+from app.mail.outbox import Outbox
+from app.security.password_policy import PasswordPolicy
 from app.security.tokens import TokenClaims
 from app.web.auth_state import auth_state
 from app.web.client import client_info
@@ -22,13 +27,18 @@ from app.web.guard import NotSignedInError
 
 __all__ = [
     "Account",
+    "AddressesDep",
     "AppSettings",
     "Client",
     "ClockControlDep",
     "OptionalClaims",
+    "OutboxDep",
+    "Passwords",
+    "RecoveryDep",
     "Services",
     "SignInDep",
     "SignedIn",
+    "StrengthLimit",
     "dependencies",
 ]
 
@@ -36,6 +46,11 @@ __all__ = [
 AppSettings: TypeAlias = NamedDependency[SkipValidation[Settings]]
 ClockControlDep: TypeAlias = NamedDependency[SkipValidation[ClockControl]]
 SignInDep: TypeAlias = NamedDependency[SkipValidation[SignIn]]
+Passwords: TypeAlias = NamedDependency[SkipValidation[PasswordPolicy]]
+RecoveryDep: TypeAlias = NamedDependency[SkipValidation[Recovery]]
+AddressesDep: TypeAlias = NamedDependency[SkipValidation[Addresses]]
+OutboxDep: TypeAlias = NamedDependency[SkipValidation[Outbox]]
+StrengthLimit: TypeAlias = NamedDependency[SkipValidation[Throttle]]
 Account: TypeAlias = NamedDependency[SkipValidation[AccountService]]
 Client: TypeAlias = NamedDependency[SkipValidation[ClientInfo]]
 OptionalClaims: TypeAlias = NamedDependency[SkipValidation[TokenClaims | None]]
@@ -48,6 +63,11 @@ class Services:
     clock: Clock
     sign_in: SignIn
     account: AccountService
+    password_policy: PasswordPolicy
+    strength_throttle: Throttle
+    recovery: Recovery
+    addresses: Addresses
+    outbox: Outbox
     clock_control: ClockControl | None
 
 
@@ -78,6 +98,11 @@ def dependencies(services: Services) -> dict[str, Any]:
         "clock": _constant(services.clock),
         "sign_in": _constant(services.sign_in),
         "account": _constant(services.account),
+        "passwords": _constant(services.password_policy),
+        "strength_limit": _constant(services.strength_throttle),
+        "recovery": _constant(services.recovery),
+        "addresses": _constant(services.addresses),
+        "outbox": _constant(services.outbox),
         "clock_control": _constant(services.clock_control),
         "client": Provide(_client, sync_to_thread=False),
         "claims": Provide(_claims, sync_to_thread=False),

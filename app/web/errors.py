@@ -11,7 +11,9 @@ from litestar.response import Template
 from litestar.types import ExceptionHandlersMap
 
 from app.auth.throttle import CounterUnavailableError
+from app.security.passwords import HashQueueFullError
 from app.web.guard import NotSignedInError, not_signed_in_handler
+from app.web.plain import PlainClientError
 
 __all__ = ["exception_handlers"]
 
@@ -22,7 +24,7 @@ MESSAGES = {
     403: "This request was refused: the form may have expired or come from another site. "
     "Please reload the page and try again.",
     404: "There is no page at this address.",
-    405: "This address does not accept that kind of request.",
+    405: "This page cannot be used that way. Please go back and use its buttons and links.",
     413: "The request is too large.",
     429: "Too many attempts. Please wait a moment and try again.",
     500: "Something went wrong on our side. Please try again.",
@@ -32,7 +34,7 @@ TITLES = {
     400: "Bad request",
     403: "Request refused",
     404: "Not found",
-    405: "Method not allowed",
+    405: "Not here",
     413: "Request too large",
     429: "Too many attempts",
     500: "Server error",
@@ -41,8 +43,10 @@ TITLES = {
 RETRY_SOON = "5"  # seconds, for a 503
 
 
-def _error_page(status: int, headers: dict[str, str] | None = None) -> Response[Any]:
-    message = MESSAGES.get(status, MESSAGES[400] if status < 500 else MESSAGES[500])
+def _error_page(
+    status: int, headers: dict[str, str] | None = None, *, message: str | None = None
+) -> Response[Any]:
+    message = message or MESSAGES.get(status, MESSAGES[400] if status < 500 else MESSAGES[500])
     title = TITLES.get(status, "Error")
     return Template(
         "error.html",
@@ -52,13 +56,27 @@ def _error_page(status: int, headers: dict[str, str] | None = None) -> Response[
     )
 
 
+CLIENT_GONE = "client disconnected prematurely"  # Litestar's words for a hung-up body
+
+
 def _http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    if exc.detail == CLIENT_GONE:  # nobody is listening: one line, no traceback
+        log.info("client_disconnected", path=request.url.path)
+        return _error_page(400)
     if exc.status_code >= 500:
         return _unexpected(request, exc)
     headers = {
         k: v for k, v in (exc.headers or {}).items() if k.lower() in {"allow", "retry-after"}
     }
-    return _error_page(exc.status_code, headers)
+    if exc.status_code == 405 and request.url.path == "/logout":  # a GET must not sign out
+        return Template(
+            "sign_out.html",
+            context={"claims": None},
+            status_code=405,
+            headers={**headers, "Cache-Control": "no-store"},
+        )
+    message = exc.detail if isinstance(exc, PlainClientError) else None
+    return _error_page(exc.status_code, headers, message=message)
 
 
 def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
@@ -76,6 +94,7 @@ def _unavailable(request: Request[Any, Any, Any], exc: Exception) -> Response[An
 exception_handlers: ExceptionHandlersMap = {
     NotSignedInError: not_signed_in_handler,
     CounterUnavailableError: _unavailable,
+    HashQueueFullError: _unavailable,
     HTTPException: _http_exception,
     Exception: _unexpected,
 }

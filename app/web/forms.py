@@ -6,31 +6,27 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, quote
 
-from email_validator import EmailNotValidError, validate_email
 from litestar import Request
 from litestar.datastructures import MultiDict
-from litestar.exceptions import ClientException
 
-from app.config import Settings
-from app.security.password_policy import check_new_password
+from app.auth.emails import MAX_EMAIL_LENGTH, normalize_email
+from app.security.password_policy import PasswordPolicy
+from app.web.plain import PlainClientError
 
 __all__ = [
     "MAX_EMAIL_LENGTH",
     "CredentialsForm",
     "field_text",
+    "parsed_form",
     "read_form",
     "safe_next",
 ]
 
-MAX_EMAIL_LENGTH = 254
 
-EMAIL_MISSING = "Enter your email address."
-EMAIL_TOO_LONG = f"That email address is too long ({MAX_EMAIL_LENGTH} characters at most)."
-EMAIL_INVALID = "That is not a valid email address."
 PASSWORD_MISMATCH = "The two passwords do not match."
 
 
-NOT_TEXT = "The form could not be read: it is not UTF-8 text."
+NOT_TEXT = "The form could not be read: it is not UTF-8 text. Please try again from the page."
 
 
 async def read_form(request: Request[Any, Any, Any]) -> MultiDict[Any]:
@@ -42,12 +38,21 @@ async def read_form(request: Request[Any, Any, Any]) -> MultiDict[Any]:
             text = body.decode("ascii")  # browsers percent-encode everything else
             pairs = parse_qsl(text, keep_blank_values=True, encoding="utf-8", errors="strict")
         except UnicodeDecodeError as error:
-            raise ClientException(NOT_TEXT) from error
+            raise PlainClientError(NOT_TEXT) from error
         return MultiDict(pairs)
-    form = await request.form()
+    form = await parsed_form(request)
     if any(isinstance(v, str) and "\ufffd" in v for _, v in form.multi_items()):
-        raise ClientException(NOT_TEXT)
+        raise PlainClientError(NOT_TEXT)
     return MultiDict(form.multi_items())
+
+
+async def parsed_form(request: Request[Any, Any, Any]) -> Any:
+    """Litestar's form parser, with what it raises on bytes that are not text (a part
+    that is not UTF-8, a charset nobody knows, a broken multipart body) made a 400."""
+    try:
+        return await request.form()
+    except (UnicodeDecodeError, LookupError, ValueError) as error:
+        raise PlainClientError(NOT_TEXT) from error
 
 
 def field_text(form: Any, name: str) -> str:
@@ -59,23 +64,6 @@ def field_text(form: Any, name: str) -> str:
     if len(values) != 1 or not isinstance(values[0], str):
         return ""
     return str(values[0])
-
-
-def normalize_email(raw: str) -> tuple[str, str | None]:
-    """(normalized email, error message or None). Trimmed, lower-cased, validated."""
-    email = raw.strip()
-    if not email:
-        return email, EMAIL_MISSING
-    if len(email) > MAX_EMAIL_LENGTH:
-        return email[:MAX_EMAIL_LENGTH], EMAIL_TOO_LONG
-    try:
-        info = validate_email(email, check_deliverability=False)
-    except EmailNotValidError:
-        return email, EMAIL_INVALID
-    normalized = info.normalized.lower()
-    if len(normalized) > MAX_EMAIL_LENGTH:
-        return email, EMAIL_TOO_LONG
-    return normalized, None
 
 
 @dataclass
@@ -106,16 +94,11 @@ class CredentialsForm:
             self.errors["password"] = "Enter your password."
         return not self.errors
 
-    def validate_registration(self, settings: Settings) -> bool:
+    async def validate_registration(self, policy: PasswordPolicy) -> bool:
         self.email, error = normalize_email(self.email)
         if error:
             self.errors["email"] = error
-        if problem := check_new_password(
-            self.password,
-            self.email,
-            min_length=settings.password_min_length,
-            max_length=settings.password_max_length,
-        ):
+        if problem := await policy.problem(self.password, self.email):
             self.errors["password"] = problem
         if self.password_confirm is not None and self.password_confirm != self.password:
             self.errors["password_confirm"] = PASSWORD_MISMATCH

@@ -31,6 +31,8 @@ from litestar.types import (
 )
 
 from app.auth.authenticate import Authenticator
+from app.auth.refresh import RejectReason
+from app.auth.types import Authentication
 from app.config import Settings
 from app.security import cookies
 from app.web.auth_state import AuthState, CookieNames, response_headers
@@ -38,6 +40,7 @@ from app.web.client import client_info
 
 __all__ = [
     "GUARDED",
+    "NO_AUTH",
     "AuthCookies",
     "AuthGuardMiddleware",
     "NotSignedInError",
@@ -46,6 +49,7 @@ __all__ = [
 ]
 
 GUARDED = {"guarded": True}  # router/route opt: only signed-in users reach the handler
+NO_AUTH = {"skip_auth": True}  # route opt: never looks at auth (static files, health, test)
 
 
 class NotSignedInError(NotAuthorizedException):
@@ -54,17 +58,26 @@ class NotSignedInError(NotAuthorizedException):
 
 class AuthGuardMiddleware(ASGIMiddleware):
     scopes = (ScopeType.HTTP,)
-    exclude_path_pattern = ("^/static/", "^/_test/", "^/_dev/", "^/healthz$")
-    exclude_opt_key = "skip_auth"  # routes that never look at auth (the benchmark's floor)
+    exclude_opt_key = "skip_auth"  # routes that never look at auth: NO_AUTH
 
     def __init__(self, authenticator: Authenticator, settings: Settings) -> None:
         self._authenticator = authenticator
         self._name = settings.auth_cookie_name
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
-        token = cookies.read_cookie(scope["headers"], self._name)
-        result = await self._authenticator.authenticate(token, lambda: client_info(scope))
-        state = AuthState(result, guarded=bool(scope["route_handler"].opt.get("guarded")))
+        tokens = cookies.read_cookies(scope["headers"], self._name)
+        if len(tokens) > 1:  # which one is ours? None: not signed in, and every copy goes
+            result = Authentication(rejected=RejectReason.SEVERAL_COOKIES)
+            clear_paths = cookies.tossed_paths(scope["path"])
+        else:
+            token = tokens[0] if tokens else None
+            result = await self._authenticator.authenticate(token, lambda: client_info(scope))
+            clear_paths = []
+        state = AuthState(
+            result,
+            guarded=bool(scope["route_handler"].opt.get("guarded")),
+            clear_paths=clear_paths,
+        )
         scope["auth"] = state
         scope["user"] = state.claims
         if state.guarded and state.claims is None:

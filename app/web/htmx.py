@@ -9,6 +9,8 @@ from litestar import Response
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Template
 
+from app.web.csrf import EXPIRED
+
 __all__ = ["is_htmx", "page", "redirect"]
 
 
@@ -26,8 +28,16 @@ def page(
     status_code: int = 200,
     headers: dict[str, str] | None = None,
 ) -> Template:
-    """The whole page normally; only ``block`` for htmx. The URL serves both: ``Vary``."""
-    headers = {**(headers or {}), "Vary": "HX-Request"}
+    """The whole page normally; only ``block`` for htmx. The URL serves both: ``Vary``.
+
+    A page shown in answer to a POST the CSRF check refused (a stale form) says so, with
+    ``403``: :mod:`app.web.csrf`."""
+    if request.scope.get("state", {}).get(EXPIRED):
+        context = {**context, "expired": True}
+        status_code = 403
+    headers = dict(headers or {})
+    vary = [v.strip() for v in headers.get("Vary", "").split(",") if v.strip()]
+    headers["Vary"] = ", ".join([*vary, "HX-Request"] if "HX-Request" not in vary else vary)
     if block is not None and is_htmx(request):
         return HTMXBlockTemplate(
             template_name=template_name,

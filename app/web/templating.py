@@ -32,5 +32,6 @@ def configure(engine: JinjaTemplateEngine, settings: Settings) -> None:
     # Stat-ing every template file on every render costs more than rendering a small page.
     engine.engine.auto_reload = settings.template_auto_reload
     engine.engine.filters["timestamp"] = timestamp
+    engine.engine.filters["iso"] = to_iso
     engine.engine.globals["relative"] = relative
     engine.engine.globals["describe_device"] = describe_device

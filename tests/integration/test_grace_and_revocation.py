@@ -10,6 +10,7 @@ from litestar.testing import TestClient
 from app.clock import TestClock
 from app.config import Settings
 from app.main import create_app
+from tests.support.apps import serve
 from tests.support.backends import WITH_STORES
 from tests.support.browser import (
     Browser,
@@ -161,7 +162,13 @@ def test_a_secret_two_rotations_old_still_counts_as_reuse(
     assert "reuse_detected" in kinds
 
 
-def test_parallel_wrong_passwords_are_all_counted(settings: Settings, visitor: Browser) -> None:
+def test_parallel_wrong_passwords_are_all_counted(settings: Settings, clock: TestClock) -> None:
+    roomy = settings.model_copy(update={"hash_concurrency": 8})  # 25 hashes may wait
+    with serve(roomy, clock) as client:
+        _parallel_wrong_passwords(roomy, Browser(client))
+
+
+def _parallel_wrong_passwords(settings: Settings, visitor: Browser) -> None:
     visitor.register()
 
     async def guess() -> int:

@@ -96,7 +96,8 @@ class Servers:
             _migrated(self.postgres_url(TEMPLATE))
             self._template_ready = True
         name = f"test_{os.getpid()}_{next(_names)}"
-        self._admin(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE}")
+        # FILE_COPY: a copy of the template's files, ~20 ms (WAL_LOG, the default: ~180 ms).
+        self._admin(f"CREATE DATABASE {name} TEMPLATE {TEMPLATE} STRATEGY FILE_COPY")
         return self.postgres_url(name)
 
     def new_blank_database(self) -> str:

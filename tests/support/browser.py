@@ -177,11 +177,14 @@ def in_app_loop(client: TestClient[Litestar], job: Callable[[], Awaitable[T]]) -
 
 
 async def tab(
-    client: TestClient[Litestar], cookies: dict[str, str] | None = None
+    client: TestClient[Litestar],
+    cookies: dict[str, str] | httpx.Cookies | None = None,
+    *,
+    address: str = "127.0.0.1",
 ) -> httpx.AsyncClient:
-    """A browser tab of its own (its own cookie jar) on the app, for concurrent requests;
-    use inside :func:`in_app_loop`."""
-    transport = httpx.ASGITransport(app=client.app)
+    """A browser tab of its own (its own cookie jar, its own client ``address``) on the
+    app, for concurrent requests or other networks; use inside :func:`in_app_loop`."""
+    transport = httpx.ASGITransport(app=client.app, client=(address, 50000))
     return httpx.AsyncClient(
         transport=transport, base_url=str(client.base_url), cookies=cookies or {}
     )

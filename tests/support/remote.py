@@ -32,11 +32,17 @@ class RemoteBrowser:
         return self.request("GET", path, **kwargs)
 
     def post_form(
-        self, path: str, data: dict[str, str], *, form_page: str | None = None
+        self,
+        path: str,
+        data: dict[str, str],
+        *,
+        form_page: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> httpx.Response:
         page = self.get(form_page or path)
         assert page.status_code == 200, page.text
-        return self.request("POST", path, data={**data, "_csrf_token": csrf_token(page.text)})
+        fields = {**data, "_csrf_token": csrf_token(page.text)}
+        return self.request("POST", path, data=fields, headers=headers)
 
     def register(self, email: str, password: str = PASSWORD) -> httpx.Response:
         fields = {"email": email, "password": password, "password_confirm": password}
@@ -44,8 +50,10 @@ class RemoteBrowser:
         assert response.status_code == 303, response.text
         return response
 
-    def login(self, email: str, password: str = PASSWORD) -> httpx.Response:
-        return self.post_form("/login", {"email": email, "password": password})
+    def login(
+        self, email: str, password: str = PASSWORD, *, headers: dict[str, str] | None = None
+    ) -> httpx.Response:
+        return self.post_form("/login", {"email": email, "password": password}, headers=headers)
 
     def logout(self) -> httpx.Response:
         return self.post_form("/logout", {}, form_page="/login")

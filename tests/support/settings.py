@@ -28,6 +28,8 @@ def make_settings(data_dir: Path, **overrides: Any) -> Settings:
         # statement counts that prove the fast path free of SQL.
         "revocation_poll": 60,
         "revocation_max_lag": 3600,
+        "outbox_poll": 60,  # the sender is woken by this process's own commits
+        "gc_freeze": False,  # hundreds of apps in one process: a full collection each
         **overrides,
     }
     return Settings(**values)

@@ -2,20 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 from urllib.parse import unquote
 
 import pytest
 
-from app.config import Settings
-from app.web.forms import (
-    EMAIL_INVALID,
-    EMAIL_MISSING,
-    EMAIL_TOO_LONG,
-    PASSWORD_MISMATCH,
-    CredentialsForm,
-    normalize_email,
-    safe_next,
-)
+from app.auth.emails import EMAIL_INVALID, EMAIL_MISSING, EMAIL_TOO_LONG, normalize_email
+from app.security.password_policy import PasswordPolicy
+from app.security.strength import StrengthEstimator
+from app.web.forms import PASSWORD_MISMATCH, CredentialsForm, safe_next
 
 FALLBACK = "/fallback"
 PASSWORD = "correct horse battery staple"
@@ -184,20 +179,20 @@ def test_the_length_limit_applies_after_trimming() -> None:
 
 
 @pytest.fixture
-def settings() -> Settings:
-    return Settings()
+def settings() -> PasswordPolicy:  # the policy the default settings make
+    return PasswordPolicy(min_length=12, max_length=1024, estimator=StrengthEstimator(deadline=30))
 
 
-def register(settings: Settings, **fields: str | None) -> CredentialsForm:
+def register(policy: PasswordPolicy, **fields: str | None) -> CredentialsForm:
     """Validate a registration; its verdict must agree with the errors it records."""
     values = {"email": "ann@example.com", "password": PASSWORD, **fields}
     form = CredentialsForm(**values)  # type: ignore[arg-type]
-    ok = form.validate_registration(settings)
+    ok = asyncio.run(form.validate_registration(policy))
     assert ok is (not form.errors)
     return form
 
 
-def test_a_valid_registration(settings: Settings) -> None:
+def test_a_valid_registration(settings: PasswordPolicy) -> None:
     form = register(settings, email="  Ann@Example.com ", password_confirm=PASSWORD)
     assert form.errors == {}
     assert form.email == "ann@example.com"
@@ -214,20 +209,23 @@ def test_a_valid_registration(settings: Settings) -> None:
         pytest.param(1025, True, id="1025"),
     ],
 )
-def test_password_length_limits(settings: Settings, length: int, field_in_error: bool) -> None:
+def test_password_length_limits(
+    settings: PasswordPolicy, length: int, field_in_error: bool
+) -> None:
     form = register(settings, password=strong(length))
     assert ("password" in form.errors) is field_in_error
     assert set(form.errors) <= {"password"}
 
 
-def test_password_messages_name_the_limits(settings: Settings) -> None:
+def test_password_messages_name_the_limits(settings: PasswordPolicy) -> None:
     assert "12" in register(settings, password=strong(11)).errors["password"]
     assert "1024" in register(settings, password=strong(1025)).errors["password"]
 
 
 @pytest.mark.parametrize(("length", "ok"), [(15, False), (16, True)])
 def test_the_minimum_comes_from_the_settings(length: int, ok: bool) -> None:
-    form = register(Settings(password_min_length=16), password=strong(length))
+    policy = PasswordPolicy(min_length=16, max_length=1024, estimator=StrengthEstimator())
+    form = register(policy, password=strong(length))
     assert ("password" not in form.errors) is ok
 
 
@@ -239,8 +237,10 @@ def test_the_minimum_comes_from_the_settings(length: int, ok: bool) -> None:
         pytest.param("sessionsjwt12", id="the app's name"),
     ],
 )
-def test_a_guessable_password_of_good_length_is_refused(settings: Settings, password: str) -> None:
-    assert len(password) >= settings.password_min_length
+def test_a_guessable_password_of_good_length_is_refused(
+    settings: PasswordPolicy, password: str
+) -> None:
+    assert len(password) >= settings.min_length
     form = register(settings, password=password, password_confirm=password)
     assert set(form.errors) == {"password"}
 
@@ -255,7 +255,9 @@ def test_a_guessable_password_of_good_length_is_refused(settings: Settings, pass
         pytest.param("", True, id="empty"),
     ],
 )
-def test_password_confirmation(settings: Settings, confirm: str | None, mismatch: bool) -> None:
+def test_password_confirmation(
+    settings: PasswordPolicy, confirm: str | None, mismatch: bool
+) -> None:
     form = register(settings, password_confirm=confirm)
     if mismatch:
         assert form.errors == {"password_confirm": PASSWORD_MISMATCH}
@@ -263,7 +265,7 @@ def test_password_confirmation(settings: Settings, confirm: str | None, mismatch
         assert form.errors == {}
 
 
-def test_every_problem_is_reported_at_once(settings: Settings) -> None:
+def test_every_problem_is_reported_at_once(settings: PasswordPolicy) -> None:
     form = register(settings, email="not an email", password="short", password_confirm="other")
     assert set(form.errors) == {"email", "password", "password_confirm"}
     assert form.errors["email"] == EMAIL_INVALID
@@ -277,5 +279,5 @@ def test_every_problem_is_reported_at_once(settings: Settings) -> None:
         pytest.param("ann@example", EMAIL_INVALID, id="invalid"),
     ],
 )
-def test_registration_refuses_bad_emails(settings: Settings, email: str, error: str) -> None:
+def test_registration_refuses_bad_emails(settings: PasswordPolicy, email: str, error: str) -> None:
     assert register(settings, email=email).errors == {"email": error}

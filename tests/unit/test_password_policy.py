@@ -1,22 +1,25 @@
-"""New passwords: length rules and zxcvbn's guessability, with the email and app name as words."""
+"""New passwords: length rules and zxcvbn's guessability (in its own process), with the
+email and the app's name as words, and what is left when zxcvbn cannot answer in time."""
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 import pytest
 
-from app.security.password_policy import (
-    TOO_COMMON,
-    TOO_LONG,
-    TOO_SHORT,
-    check_new_password,
-    strength_hint,
-)
+from app.security.password_policy import TOO_COMMON, TOO_LONG, TOO_SHORT, PasswordPolicy
+from app.security.strength import MAX_L33T, StrengthEstimator, judged_part
 
 EMAIL = "alice.smith@example.com"
+POLICY = PasswordPolicy(min_length=12, max_length=1024, estimator=StrengthEstimator(deadline=30))
+# An estimator that never gets an answer in time: only the rules that cost nothing apply.
+UNJUDGED = PasswordPolicy(min_length=12, max_length=1024, estimator=StrengthEstimator(deadline=0))
+CRAFTED = "8453!67$<[{9|!@15<(+"  # zxcvbn's l33t enumeration: 250 ms for all of it
 
 
-def check(password: str, email: str = EMAIL) -> str | None:
-    return check_new_password(password, email, min_length=12, max_length=1024)
+def check(password: str, email: str = EMAIL, policy: PasswordPolicy = POLICY) -> str | None:
+    return asyncio.run(policy.problem(password, email))
 
 
 @pytest.mark.parametrize(
@@ -56,10 +59,49 @@ def test_length_counts_characters_after_nfkc() -> None:
     assert check(fullwidth + "\ufb01") is None  # and the ligature fi: 13 characters after NFKC
 
 
-def test_the_hint_grades_and_advises() -> None:
-    weak = strength_hint("passwordpassword", EMAIL)
-    strong = strength_hint("correct horse battery staple", EMAIL)
+def test_the_hint_grades_advises_and_says_what_submitting_would_do() -> None:
+    weak = asyncio.run(POLICY.hint("passwordpassword", EMAIL))
+    strong = asyncio.run(POLICY.hint("correct horse battery staple", EMAIL))
+    short = asyncio.run(POLICY.hint("plum kettle", EMAIL))
+    assert weak.score is not None
     assert weak.score <= 1
     assert weak.label in {"Very weak", "Weak"}
     assert weak.advice
+    assert not weak.acceptable
+    assert strong.score is not None
     assert strong.score >= 3
+    assert strong.acceptable
+    assert short.short_by == 1
+    assert not short.acceptable
+
+
+@pytest.mark.parametrize(
+    ("password", "refused"),
+    [
+        pytest.param("passwordpassword", True, id="a common password"),
+        pytest.param("password123456", True, id="a common password and digits"),
+        pytest.param("alice.smith2027!", True, id="built from the email"),
+        pytest.param("Kz8#qW2", True, id="too short"),
+        pytest.param("correct horse battery staple", False, id="a long phrase"),
+    ],
+)
+def test_without_zxcvbn_in_time_the_rules_that_cost_nothing_still_hold(
+    password: str, refused: bool
+) -> None:
+    assert (check(password, policy=UNJUDGED) is not None) is refused
+    hint = asyncio.run(UNJUDGED.hint(password, EMAIL))
+    assert hint.acceptable is not refused
+
+
+def test_only_a_bounded_part_is_judged() -> None:
+    part = judged_part(CRAFTED)
+    assert CRAFTED.startswith(part)
+    assert len({c for c in part if not c.isalpha()}) <= MAX_L33T
+    assert judged_part("correct horse battery staple") == "correct horse batter"  # 20
+
+
+def test_a_crafted_password_costs_the_worker_milliseconds_not_a_quarter_second() -> None:
+    check("warm the worker up")
+    started = time.perf_counter()
+    check(CRAFTED)
+    assert time.perf_counter() - started < 0.1

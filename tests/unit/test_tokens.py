@@ -381,9 +381,21 @@ WRONG_CLAIMS = [
     *(
         pytest.param(claims_with(**{name: _MISSING}), id=f"without {name}")
         for name in CLAIMS.to_claims()
+        if name != "evf"  # optional: tokens minted before it existed (see below)
+    ),
+    *(
+        pytest.param(claims_with(evf=value), id=f"evf={value!r}")
+        for value in (2, -1, True, "1", None, 1.0)
     ),
     pytest.param({}, id="empty object"),
 ]
+
+
+def test_a_token_from_before_the_verified_claim_reads_as_unverified(
+    codec: TokenCodec, key: OctKey
+) -> None:
+    claims = claims_with(evf=_MISSING)
+    assert codec.decode(encrypt_claims(claims, key)).email_verified is False
 
 
 @pytest.mark.parametrize("claims", WRONG_CLAIMS)

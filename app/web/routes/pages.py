@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Response, get
+from litestar import Response
 from litestar.plugins.htmx import HTMXRequest
 
 from app.clock import Clock
 from app.web.auth_state import auth_state
 from app.web.deps import OptionalClaims
-from app.web.guard import NotSignedInError
+from app.web.guard import NO_AUTH, NotSignedInError
 from app.web.htmx import page
+from app.web.routes import view
 
 __all__ = ["dashboard", "healthz", "index"]
 
@@ -24,7 +25,7 @@ TIERS = {
 }
 
 
-@get("/", name="index")
+@view("/", name="index")
 async def index(claims: OptionalClaims) -> Response[str]:
     target = "/dashboard" if claims is not None else "/login"
     return Response(
@@ -32,7 +33,7 @@ async def index(claims: OptionalClaims) -> Response[str]:
     )
 
 
-@get("/dashboard", name="dashboard")
+@view("/dashboard", name="dashboard")
 async def dashboard(request: HTMXRequest) -> Response[Any]:
     # The hottest page takes no dependency: the guard's result is read from the request
     # state directly (Litestar's dependency resolution costs more than the guard itself).
@@ -45,10 +46,11 @@ async def dashboard(request: HTMXRequest) -> Response[Any]:
         "claims": claims,
         "now": clock.now(),
         "tier": TIERS.get((state.authentication.tier, state.authentication.rotated), ""),
+        "check_sent": request.query_params.get("check") == "sent",
     }
     return page(request, "dashboard.html", context, block="panels")
 
 
-@get("/healthz", name="healthz", media_type="text/plain")
+@view("/healthz", name="healthz", media_type="text/plain", opt=NO_AUTH)
 async def healthz() -> str:
     return "ok"

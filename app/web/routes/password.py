@@ -4,22 +4,24 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Response, get, post
+from litestar import Response, post
 from litestar.plugins.htmx import HTMXRequest
 
 from app.auth.types import Throttled
 from app.config import Settings
-from app.security.password_policy import check_new_password
 from app.security.tokens import TokenClaims
-from app.web.deps import Account, AppSettings, Client, SignedIn
+from app.web.auth_state import auth_state
+from app.web.csrf import SHOW_FORM
+from app.web.deps import Account, AppSettings, Client, Passwords, SignedIn
 from app.web.forms import field_text, read_form
 from app.web.htmx import page, redirect
+from app.web.routes import view
 from app.web.routes.sign_in import too_many
 
 __all__ = ["change_password", "password_page"]
 
 WRONG_PASSWORD = "That is not your current password."
-CHANGED = "Your password was changed. Every other session was signed out."
+CHANGED = "Your password was changed. Every other session was signed out."  # this one renewed
 
 
 def _page(
@@ -42,7 +44,7 @@ def _page(
     )
 
 
-@get("/account/password", name="password")
+@view("/account/password", name="password")
 async def password_page(
     request: HTMXRequest, user: SignedIn, settings: AppSettings
 ) -> Response[Any]:
@@ -50,9 +52,15 @@ async def password_page(
     return _page(request, settings, user, done=done)
 
 
-@post("/account/password", name="password_submit")
+@post("/account/password", name="password_submit", opt=SHOW_FORM)
 async def change_password(
-    request: HTMXRequest, user: SignedIn, settings: AppSettings, account: Account, client: Client
+    request: HTMXRequest,
+    *,
+    user: SignedIn,
+    settings: AppSettings,
+    account: Account,
+    passwords: Passwords,
+    client: Client,
 ) -> Response[Any]:
     form = await read_form(request)
     current = field_text(form, "current_password")
@@ -60,12 +68,7 @@ async def change_password(
     errors: dict[str, str] = {}
     if not current:
         errors["current_password"] = "Enter your current password."
-    if problem := check_new_password(
-        new,
-        user.email,
-        min_length=settings.password_min_length,
-        max_length=settings.password_max_length,
-    ):
+    if problem := await passwords.problem(new, user.email):
         errors["new_password"] = problem
     if errors:
         return _page(request, settings, user, status_code=422, errors=errors)
@@ -74,7 +77,8 @@ async def change_password(
         message, headers = too_many(outcome)
         errors["current_password"] = message
         return _page(request, settings, user, status_code=429, headers=headers, errors=errors)
-    if not outcome:
+    if outcome is None:
         errors["current_password"] = WRONG_PASSWORD
         return _page(request, settings, user, status_code=422, errors=errors)
+    auth_state(request).sign_in(outcome)  # every session ended; this browser has a new one
     return redirect(request, request.app.route_reverse("password") + "?changed=1")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Response, get, post
+from litestar import Response, post
 from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.plugins.htmx import HTMXRequest
@@ -13,6 +13,7 @@ from app.auth.events import EventKind
 from app.web.auth_state import auth_state
 from app.web.deps import Account, Client, SignedIn
 from app.web.htmx import is_htmx, page, redirect
+from app.web.routes import view
 
 __all__ = ["revoke_others", "revoke_session", "sessions_page"]
 
@@ -25,10 +26,15 @@ EVENT_LABELS = {
     EventKind.REUSE_DETECTED: "Stolen session detected and ended",
     EventKind.SESSION_REVOKED: "Session ended",
     EventKind.PASSWORD_CHANGED: "Password changed",
+    EventKind.PASSWORD_RESET: "Password reset by a link sent by mail",
+    EventKind.EMAIL_VERIFIED: "Email address confirmed",
+    EventKind.EMAIL_CHANGE_REQUESTED: "Change of email address asked for",
+    EventKind.EMAIL_CHANGED: "Email address changed",
+    EventKind.MAIL_FAILED: "A mail to you could not be delivered",
 }
 
 
-@get("/sessions", name="sessions")
+@view("/sessions", name="sessions")
 async def sessions_page(request: HTMXRequest, user: SignedIn, account: Account) -> Response[Any]:
     overview = await account.overview(user)
     context = {

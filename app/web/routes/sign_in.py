@@ -4,25 +4,34 @@ picks a response."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
-from litestar import Response, get, post
+from litestar import Response, post
 from litestar.plugins.htmx import HTMXRequest
 
 from app.auth.types import EmailTaken, Throttled
 from app.security.tokens import TokenClaims
 from app.web.auth_state import auth_state
-from app.web.deps import AppSettings, Client, OptionalClaims, SignInDep
+from app.web.csrf import SHOW_FORM, STALE_TOKEN_OK
+from app.web.deps import AppSettings, Client, OptionalClaims, Passwords, SignInDep
 from app.web.forms import CredentialsForm, read_form, safe_next
 from app.web.htmx import page, redirect
+from app.web.origin import origin_of
+from app.web.routes import view
 
 __all__ = ["login", "login_page", "logout", "register", "register_page", "too_many"]
 
 EMAIL_TAKEN = "This email address is already registered. Sign in instead?"
 BAD_CREDENTIALS = "That email and password do not match an account."
 TOO_MANY = "Too many attempts. Please try again in {wait}."
+SIGNED_OUT = "You are signed out."
+SIGNED_IN_PAGES = ("/dashboard", "/sessions", "/account/", "/logout")
 NOTICES = {
     "expired": "Your session expired. Please sign in again.",
     "ended": "Your session has ended. Please sign in again.",
+    "password_reset": "Your password was changed. Sign in with the new one.",
+    "verified": "Your email address is confirmed. Sign in to continue.",
+    "email_changed": "Your email address was changed. Sign in with the new one.",
 }
 
 
@@ -45,6 +54,8 @@ def _form_page(
     headers: dict[str, str] | None = None,
 ) -> Response[Any]:
     settings: AppSettings = request.app.state.settings
+    # The page says who is signed in: never cached, and never shared between cookies.
+    headers = {**(headers or {}), "Cache-Control": "no-store", "Vary": "Cookie"}
     context = {
         "form": form,
         "claims": claims,
@@ -55,25 +66,22 @@ def _form_page(
     return page(request, template, context, block="form", status_code=status_code, headers=headers)
 
 
-@get("/register", name="register")
+@view("/register", name="register")
 async def register_page(request: HTMXRequest, claims: OptionalClaims) -> Response[Any]:
     return _form_page(request, "register.html", CredentialsForm(), claims)
 
 
-@post("/register", name="register_submit")
+@post("/register", name="register_submit", opt=SHOW_FORM)
 async def register(
     request: HTMXRequest,
     sign_in: SignInDep,
-    settings: AppSettings,
+    passwords: Passwords,
     client: Client,
     claims: OptionalClaims,
 ) -> Response[Any]:
     form = CredentialsForm.parse(await read_form(request))
-    if not form.validate_registration(settings):
-        return _form_page(request, "register.html", form, claims, status_code=422)
-    outcome = await sign_in.register(form.email, form.password, client)
-    if isinstance(outcome, Throttled):
-        message, headers = too_many(outcome)
+    if throttled := await sign_in.admit(client):  # counted before the form is judged
+        message, headers = too_many(throttled)
         return _form_page(
             request,
             "register.html",
@@ -83,32 +91,58 @@ async def register(
             message=message,
             headers=headers,
         )
+    if not await form.validate_registration(passwords):
+        return _form_page(request, "register.html", form, claims, status_code=422)
+    outcome = await sign_in.register(form.email, form.password, client, current=claims)
     if isinstance(outcome, EmailTaken):
         form.errors["email"] = EMAIL_TAKEN
         return _form_page(request, "register.html", form, claims, status_code=409)
-    auth_state(request).sign_in(outcome)
+    auth_state(request).sign_in(outcome.issued, outcome.device)
     return redirect(request, request.app.route_reverse("dashboard"))
 
 
-@get("/login", name="login")
+@view("/login", name="login")
 async def login_page(request: HTMXRequest, claims: OptionalClaims) -> Response[Any]:
     form = CredentialsForm(next=safe_next(request.query_params.get("next"), default=""))
     cookie_name = request.app.state.settings.notice_cookie_name
     notice = NOTICES.get(request.cookies.get(cookie_name, ""))
     if cookie_name in request.cookies:
         auth_state(request).show_notice(None)  # shown once
+    elif claims is None and _came_from_a_signed_in_page(request):
+        notice = SIGNED_OUT
     return _form_page(request, "login.html", form, claims, notice=notice)
 
 
-@post("/login", name="login_submit")
+def _came_from_a_signed_in_page(request: HTMXRequest) -> bool:
+    """Sign-out clears every cookie (``Clear-Site-Data``), a notice cookie included, and
+    keeps ``Location: /login``: the sign-in page knows it follows a sign-out because the
+    browser comes, signed out, from a page only a signed-in person sees (or the sign-out
+    page). The guard's own redirects carry their notice in a cookie instead."""
+    referer = request.headers.get("referer", "")
+    origin = origin_of(referer)
+    if origin is None or origin != origin_of(str(request.base_url)):
+        return False
+    path = urlsplit(referer).path
+    return path.startswith(SIGNED_IN_PAGES) and "next" not in request.query_params
+
+
+@post("/login", name="login_submit", opt=SHOW_FORM)
 async def login(
     request: HTMXRequest, sign_in: SignInDep, client: Client, claims: OptionalClaims
 ) -> Response[Any]:
     form = CredentialsForm.parse(await read_form(request))
     form.next = safe_next(form.next, default="")
+    if throttled := await sign_in.admit(client):
+        message, headers = too_many(throttled)
+        return _form_page(
+            request, "login.html", form, claims, status_code=429, message=message, headers=headers
+        )
     if not form.validate_login():
         return _form_page(request, "login.html", form, claims, status_code=422)
-    outcome = await sign_in.login(form.email, form.password, client)
+    device = request.cookies.get(request.app.state.settings.device_cookie_name)
+    outcome = await sign_in.login(
+        form.email, form.password, client, device_cookie=device, current=claims
+    )
     if isinstance(outcome, Throttled):
         message, headers = too_many(outcome)
         return _form_page(
@@ -119,11 +153,11 @@ async def login(
         return _form_page(
             request, "login.html", form, claims, status_code=401, message=BAD_CREDENTIALS
         )
-    auth_state(request).sign_in(outcome)
+    auth_state(request).sign_in(outcome.issued, outcome.device)
     return redirect(request, form.next or request.app.route_reverse("dashboard"))
 
 
-@post("/logout", name="logout")
+@post("/logout", name="logout", opt={STALE_TOKEN_OK: True})
 async def logout(
     request: HTMXRequest, sign_in: SignInDep, client: Client, claims: OptionalClaims
 ) -> Response[Any]:

@@ -1,6 +1,8 @@
 """The live password-strength hint under a new-password field (htmx, computed on the server).
 
-It is only a hint: the rule that counts is the one the form applies on submit.
+It is only a hint: the rule that counts is the one the form applies on submit. It costs
+real work (zxcvbn, in a process of its own), so each client address gets a bounded number
+of hints a minute.
 """
 
 from __future__ import annotations
@@ -10,8 +12,8 @@ from typing import Any
 from litestar import Response, post
 from litestar.plugins.htmx import HTMXRequest
 
-from app.security.password_policy import strength_hint
-from app.web.deps import AppSettings, OptionalClaims
+from app.security.password_policy import StrengthHint
+from app.web.deps import AppSettings, Client, OptionalClaims, Passwords, StrengthLimit
 from app.web.forms import field_text, read_form
 
 __all__ = ["password_strength"]
@@ -19,24 +21,33 @@ __all__ = ["password_strength"]
 
 @post("/password-strength", name="password_strength", status_code=200)
 async def password_strength(
-    request: HTMXRequest, settings: AppSettings, claims: OptionalClaims
+    request: HTMXRequest,
+    *,
+    settings: AppSettings,
+    passwords: Passwords,
+    strength_limit: StrengthLimit,
+    client: Client,
+    claims: OptionalClaims,
 ) -> Response[Any]:
     form = await read_form(request)
-    password = field_text(form, "password") or field_text(form, "new_password")
-    email = claims.email if claims else field_text(form, "email")
     field = "new_password" if "new_password" in form else "password"
     context: dict[str, Any] = {"field": field, "min_length": settings.password_min_length}
-    if len(password) >= settings.password_min_length:
-        context["hint"] = strength_hint(password[: settings.password_max_length], email)
-    return Response(
-        content=_render(request, context),
-        media_type="text/html",
-        headers={"Cache-Control": "no-store"},
-    )
+    headers = {"Cache-Control": "no-store"}
+    clock = request.app.state.clock
+    if wait := await strength_limit.attempt(client.ip, clock.now()):
+        context["paused"] = True
+        headers["Retry-After"] = str(wait)
+        return _fragment(request, context, status_code=429, headers=headers)
+    password = field_text(form, field)
+    email = claims.email if claims else field_text(form, "email")
+    hint: StrengthHint = await passwords.hint(password[: settings.password_max_length + 1], email)
+    context["hint"] = hint
+    return _fragment(request, context, status_code=200, headers=headers)
 
 
-def _render(request: HTMXRequest, context: dict[str, Any]) -> str:
+def _fragment(
+    request: HTMXRequest, context: dict[str, Any], *, status_code: int, headers: dict[str, str]
+) -> Response[Any]:
     engine = request.app.template_engine
-    if engine is None:  # pragma: no cover - the app always has one
-        return ""
-    return str(engine.get_template("_strength.html").render(**context))
+    body = str(engine.get_template("_strength.html").render(**context)) if engine else ""
+    return Response(body, media_type="text/html", status_code=status_code, headers=headers)

@@ -1,4 +1,9 @@
-"""Fixtures of the hardening tests; their helpers are in ``tests/support/hostile.py``."""
+"""Fixtures of the hardening tests; their helpers are in ``tests/support/hostile.py``.
+
+Most modules here probe HTTP parsing, tokens, forms and headers, which no database takes
+part in: they run on SQLite only (``pytestmark``). The throttle and lockout modules run on
+every store, since the store is what they test.
+"""
 
 from __future__ import annotations
 

@@ -21,6 +21,8 @@ from tests.support.browser import HTMX, Browser, csrf_token, set_cookie_headers
 from tests.support.hostile import ALICE
 from tests.support.settings import make_settings
 
+pytestmark = pytest.mark.backends("sqlite")  # HTTP, crypto, forms: no database in play
+
 UNKNOWN = "carol@example.com"  # as long as ALICE: the echoed email cannot change the length
 TOKEN = re.compile(r"[0-9a-f]{128}")
 

@@ -288,10 +288,38 @@ CONTENT_TYPES = st.one_of(
 )
 
 
+BOUNDARY = "fuzz-boundary"
+CHARSETS = st.one_of(
+    st.sampled_from(["utf-8", "latin-1", "utf-16", "klingon", "", "utf-8; x=y", "UTF8", "x" * 80]),
+    st.text(alphabet=st.characters(codec="ascii", min_codepoint=33), max_size=20),
+)
+
+
+@st.composite
+def raw_multipart(draw: st.DrawFn, fields: list[tuple[str, str]]) -> bytes:
+    parts = []
+    for name, value in fields or [("email", "")]:
+        head = f'Content-Disposition: form-data; name="{name.replace(chr(34), "")}"'
+        if draw(st.booleans()):
+            head += f"\r\nContent-Type: text/plain; charset={draw(CHARSETS)}"
+        body = draw(
+            st.one_of(
+                st.binary(max_size=60),
+                st.just(value.encode("utf-8", "surrogatepass")),
+                st.just(value.encode("utf-16", "surrogatepass")),
+            )
+        )
+        parts.append(head.encode("utf-8", "surrogatepass") + b"\r\n\r\n" + body)
+    delimiter = f"--{BOUNDARY}\r\n".encode()
+    closing = draw(st.sampled_from([f"\r\n--{BOUNDARY}--\r\n".encode(), b"", b"\r\n--"]))
+    return delimiter + f"\r\n--{BOUNDARY}\r\n".encode().join(parts) + closing
+
+
 @st.composite
 def form_requests(draw: st.DrawFn, route: str, csrf: str) -> dict[str, Any]:
     fields = draw(st.lists(st.tuples(NAMES[route], VALUES), max_size=6))
-    kind = draw(st.sampled_from(["urlencoded", "raw", "multipart", "json", "anything"]))
+    kinds = ["urlencoded", "raw", "multipart", "raw-multipart", "json", "anything"]
+    kind = draw(st.sampled_from(kinds))
     request: dict[str, Any] = {"headers": {}}
     if kind == "urlencoded":
         request["content"] = urlencode(fields).encode()
@@ -310,6 +338,9 @@ def form_requests(draw: st.DrawFn, route: str, csrf: str) -> dict[str, Any]:
             else (name, (None, value.encode("utf-8", "surrogatepass")))
             for (name, value), as_file in zip(fields, as_files, strict=True)
         ] or [("empty", (None, b""))]
+    elif kind == "raw-multipart":  # parts that are not text, or name charsets nobody knows
+        request["content"] = draw(raw_multipart(fields))
+        request["headers"]["Content-Type"] = f"multipart/form-data; boundary={BOUNDARY}"
     elif kind == "json":
         request["json"] = dict(fields) if draw(st.booleans()) else [list(f) for f in fields]
     else:

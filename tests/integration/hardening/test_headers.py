@@ -25,6 +25,8 @@ from tests.support.browser import HTMX, Browser, auth_set_cookie, present
 from tests.support.hostile import ALICE, other_browser
 from tests.support.settings import PASSWORD, make_settings
 
+pytestmark = pytest.mark.backends("sqlite")  # HTTP, crypto, forms: no database in play
+
 CSP_DIRECTIVES = {
     "default-src": "'self'",
     "script-src": "'self'",

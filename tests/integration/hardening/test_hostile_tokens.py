@@ -26,6 +26,8 @@ from litestar.testing import TestClient
 from tests.support.browser import HTMX, Browser, assert_deletes_cookie
 from tests.support.hostile import ALICE, COOKIE, AppKey, b64, shared_app
 
+pytestmark = pytest.mark.backends("sqlite")  # HTTP, crypto, forms: no database in play
+
 
 @dataclass
 class Victim:

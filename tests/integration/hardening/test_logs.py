@@ -27,6 +27,8 @@ from tests.support.browser import (
 from tests.support.hostile import ALICE, CSRF_COOKIE, AppKey
 from tests.support.settings import PASSWORD
 
+pytestmark = pytest.mark.backends("sqlite")  # HTTP, crypto, forms: no database in play
+
 WRONG = "a wrong password, long enough"
 NEW_PASSWORD = "a brand new passphrase here"
 CSRF_INPUT = re.compile(r'name="_csrf_token" value="([^"]+)"|"x-csrftoken": "([^"]+)"')
@@ -62,7 +64,7 @@ class Secrets:
         return response
 
 
-def test_no_secret_reaches_the_logs(  # noqa: PLR0917 - pytest fixtures
+def test_no_secret_reaches_the_logs(
     client: TestClient[Litestar],
     visitor: Browser,
     clock: TestClock,

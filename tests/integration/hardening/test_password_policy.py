@@ -19,6 +19,8 @@ from tests.support.browser import HTMX, Browser, auth_set_cookie, field_error
 from tests.support.database import Database
 from tests.support.hostile import ALICE, assert_plain_page
 
+pytestmark = pytest.mark.backends("sqlite")  # HTTP, crypto, forms: no database in play
+
 TOO_COMMON = "too easy to guess"
 STRONG_12 = "qz7Vt#mr2Lp9"
 LABELS = ("Very weak", "Weak", "Fair", "Strong", "Very strong")

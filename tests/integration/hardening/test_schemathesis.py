@@ -44,6 +44,8 @@ def _app_for_the_schema() -> Litestar:
     settings_ = make_settings(
         data_dir,
         cookie_secure=False,
+        base_url=BASE,
+        openapi=True,
         login_max_failures=100,
         ip_max_attempts=10**9,
     )

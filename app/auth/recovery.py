@@ -1,0 +1,181 @@
+"""A forgotten password (OWASP Forgot Password cheat sheet; ASVS 5.0 6.3.7, 6.4.1).
+
+- Asking for a reset answers the same, in the same time, for any address: the request is
+  a deferred outbox row holding only the address, resolved by the mail sender
+  (:meth:`Recovery.prepare_reset`), which alone looks the account up.
+- The link works once, for ``APP_RESET_TTL``; a newer request replaces older links.
+- A reset ends every session of the account (their tokens too, inside their access
+  window, on every worker), counts as a verified address, signs nobody in, and tells the
+  account's address that its password was changed, with the time and the device.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import structlog
+from sqlalchemy import update
+from sqlmodel import col
+
+from app.auth import email_tokens, repository
+from app.auth.email_tokens import Purpose
+from app.auth.ending import SessionEnder
+from app.auth.events import EventKind, record_event
+from app.auth.types import ClientInfo
+from app.clock import Clock, to_iso
+from app.db.database import Database, Tx
+from app.db.models import OutboxMail, User
+from app.mail.limits import MailLimits
+from app.mail.messages import MailKind, Messages
+from app.mail.outbox import Outbox
+from app.security.passwords import PasswordService
+from app.security.tokens import TokenClaims
+
+__all__ = ["Notices", "Recovery"]
+
+log = structlog.get_logger("app.auth")
+
+
+@dataclass(frozen=True, slots=True)
+class Notices:
+    """Security notices: mails that tell an account's address what just happened to it."""
+
+    outbox: Outbox
+    messages: Messages
+    describe: Callable[[str], str]  # a user agent -> "Firefox on Windows"
+
+    async def password_changed(
+        self, tx: Tx, user: User, client: ClientInfo, now: int, *, here_kept: bool
+    ) -> None:
+        """``here_kept``: the browser that changed it stays signed in (a signed-in change)."""
+        composed = self.messages.compose(
+            MailKind.PASSWORD_CHANGED,
+            email=user.email,
+            when=to_iso(now).replace("T", " ").replace("Z", " UTC"),
+            device=self.describe(client.user_agent),
+            network=client.address or "an unknown network",
+            forgot_url=self.messages.url("/forgot-password"),
+            here_kept=here_kept,
+        )
+        await self.outbox.enqueue(
+            tx,
+            kind=MailKind.PASSWORD_CHANGED,
+            to=user.email,
+            composed=composed,
+            user_id=user.id,
+            now=now,
+        )
+
+
+class Recovery:
+    def __init__(
+        self,
+        *,
+        db: Database,
+        clock: Clock,
+        outbox: Outbox,
+        messages: Messages,
+        notices: Notices,
+        passwords: PasswordService,
+        ender: SessionEnder,
+        limits: MailLimits,
+        reset_ttl: int,
+    ) -> None:
+        self._db = db
+        self._clock = clock
+        self._outbox = outbox
+        self._messages = messages
+        self._notices = notices
+        self._passwords = passwords
+        self._ender = ender
+        self._limits = limits
+        self._reset_ttl = reset_ttl
+        outbox.prepare_with(MailKind.RESET, self.prepare_reset)
+
+    async def request_reset(self, email: str) -> None:
+        """Whatever the address: one small write, the same answer (nothing to return)."""
+        now = self._clock.now()
+        if not await self._limits.allow(MailKind.RESET, email, now):
+            return
+        async with self._db.write() as tx:
+            await self._outbox.request(tx, kind=MailKind.RESET, to=email, now=now)
+
+    async def prepare_reset(self, tx: Tx, row: OutboxMail, now: int) -> bool:
+        """In the sender: the account of the address, if any, gets a link (replacing older
+        ones); an address without an account gets nothing at all."""
+        user = await repository.find_user_by_email(tx.session, row.to_address)
+        if user is None or user.id is None:
+            return False
+        token = await email_tokens.issue(
+            tx.session,
+            user_id=user.id,
+            purpose=Purpose.RESET,
+            address=user.email,
+            now=now,
+            ttl=self._reset_ttl,
+        )
+        composed = self._messages.compose(
+            MailKind.RESET,
+            email=user.email,
+            link=self._messages.link("/reset-password", token),
+            minutes=self._reset_ttl // 60,
+        )
+        row.user_id, row.to_address = user.id, user.email
+        row.subject, row.body_text, row.body_html = composed.subject, composed.text, composed.html
+        row.message_id = composed.message_id
+        return True
+
+    async def link_works(self, token: str) -> bool:
+        return await self.account_of(token) is not None
+
+    async def account_of(self, token: str) -> str | None:
+        """The address of the account a working reset link is for; None if it does not
+        work (unknown, used, expired, replaced by a newer one)."""
+        now = self._clock.now()
+        async with self._db.read() as db:
+            row = await email_tokens.find(db, token)
+            if not email_tokens.usable(row, Purpose.RESET, now) or row is None:
+                return None
+            user = await repository.find_user(db, row.user_id)
+        return user.email if user is not None else None
+
+    async def reset(
+        self, token: str, new_password: str, client: ClientInfo, *, current: TokenClaims | None
+    ) -> bool:
+        """Store the new password and end every session; False if the link does not work
+        (unknown, used, expired, replaced by a newer one)."""
+        now = self._clock.now()
+        if not await self.link_works(token):
+            return False
+        new_hash = await self._passwords.hash(new_password)
+        async with self._db.write() as tx:
+            used = await email_tokens.consume(tx.session, token, Purpose.RESET, now)
+            user = await repository.find_user(tx.session, used.user_id) if used else None
+            if used is None or user is None or user.id is None:
+                return False
+            await repository.set_password_hash(tx.session, user.id, new_hash)
+            if user.email_verified_at is None and used.address == user.email:
+                await tx.session.exec(
+                    update(User).where(col(User.id) == user.id).values(email_verified_at=now)
+                )
+            mine = current.session_id if current and current.user_id == user.id else None
+            ended = await self._ender.end(
+                tx,
+                user_id=user.id,
+                token_session=mine,
+                kind=EventKind.SESSION_REVOKED,
+                now=now,
+                client=client,
+            )
+            await record_event(
+                tx.session,
+                EventKind.PASSWORD_RESET,
+                now,
+                client,
+                user_id=user.id,
+                session_id=None,
+            )
+            await self._notices.password_changed(tx, user, client, now, here_kept=False)
+        log.info("password_reset", user_id=user.id, sessions_ended=len(ended))
+        return True

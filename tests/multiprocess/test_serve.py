@@ -1,0 +1,57 @@
+"""``python -m app serve``, the production way to run the app, as a client meets it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.live import REPO_ROOT, LiveServer
+from tests.support.remote import RemoteBrowser
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    live = LiveServer(tmp_path_factory.mktemp("serve"), env={"APP_IP_MAX_ATTEMPTS": "5"})
+    live.start()
+    yield live
+    live.stop()
+
+
+def test_no_server_header_and_head_answers(server: LiveServer) -> None:
+    for path in ("/healthz", "/login"):
+        head = RemoteBrowser(server.base_url).request("HEAD", path)
+        assert head.status_code == 200
+        assert head.content == b""
+        assert "server" not in head.headers
+
+
+def test_a_forwarded_address_is_ignored_unless_a_proxy_is_trusted(server: LiveServer) -> None:
+    """uvicorn alone believes X-Forwarded-For from loopback; app serve believes nobody."""
+    attempts = []
+    for n in range(6):
+        person = RemoteBrowser(server.base_url)
+        claimed = {"X-Forwarded-For": f"10.0.0.{n}", "X-Real-IP": f"10.0.1.{n}"}
+        response = person.login(f"nobody{n}@example.com", "a wrong password!", headers=claimed)
+        attempts.append(response.status_code)
+    assert attempts == [401] * 5 + [429]  # all counted as 127.0.0.1, whatever they claimed
+
+
+def test_cookies_without_secure_beyond_loopback_refuse_to_start(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("APP_")}
+    env |= {"APP_DATA_DIR": str(tmp_path), "APP_COOKIE_SECURE": "false"}
+    done = subprocess.run(
+        [sys.executable, "-m", "app", "serve", "--host", "0.0.0.0", "--port", "1"],  # noqa: S104
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode != 0
+    assert "APP_ALLOW_INSECURE_COOKIES" in done.stderr
