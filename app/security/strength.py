@@ -17,6 +17,8 @@ from __future__ import annotations
 import asyncio
 import atexit
 import multiprocessing
+import multiprocessing.connection
+import os
 import threading
 from concurrent.futures import BrokenExecutor, ProcessPoolExecutor
 from dataclasses import dataclass
@@ -48,6 +50,24 @@ def judged_part(password: str) -> str:
     return password[:JUDGED_LENGTH]
 
 
+def _follow_parent() -> None:
+    """Runs in the worker process: exit when the app process does, however it ended.
+
+    A SIGKILLed app process runs no atexit hook, and the worker's end of the task pipe
+    never reads EOF (every spawned worker holds both ends), so without this it would
+    wait forever as an orphan.
+    """
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch(sentinel: int) -> None:
+        multiprocessing.connection.wait([sentinel])
+        os._exit(0)
+
+    threading.Thread(target=watch, args=(parent.sentinel,), daemon=True).start()
+
+
 def _estimate(password: str, words: list[str]) -> tuple[int, str]:
     """Runs in the worker process."""
     from zxcvbn import zxcvbn  # noqa: PLC0415 - imported where it runs
@@ -70,7 +90,9 @@ class _Pool:
         with cls._lock:
             if cls._executor is None:
                 context = multiprocessing.get_context("spawn")  # no copy of our threads
-                cls._executor = ProcessPoolExecutor(max_workers=1, mp_context=context)
+                cls._executor = ProcessPoolExecutor(
+                    max_workers=1, mp_context=context, initializer=_follow_parent
+                )
                 atexit.register(cls._executor.shutdown, wait=False, cancel_futures=True)
             return cls._executor
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -55,3 +57,33 @@ def test_cookies_without_secure_beyond_loopback_refuse_to_start(tmp_path: Path) 
     )
     assert done.returncode != 0
     assert "APP_ALLOW_INSECURE_COOKIES" in done.stderr
+
+
+def _children(pid: int) -> set[int]:
+    found: set[int] = set()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found |= {int(child) for child in (task / "children").read_text().split()}
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def test_a_killed_server_leaves_no_process_behind(tmp_path: Path) -> None:
+    """SIGKILL runs no clean-up: the password-strength worker must notice on its own."""
+    live = LiveServer(tmp_path).start()
+    try:
+        helpers = _children(live.pid)
+        assert helpers, "the strength worker is started (and warmed) with the app"
+        os.kill(live.pid, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while any(_alive(pid) for pid in helpers) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not any(_alive(pid) for pid in helpers)
+    finally:
+        live.stop()

@@ -49,6 +49,11 @@ class LiveServer:
         self._process: subprocess.Popen[bytes] | None = None
 
     @property
+    def pid(self) -> int:
+        assert self._process is not None, "the server is not running"
+        return self._process.pid
+
+    @property
     def db_path(self) -> Path:
         return self.data_dir / "app.db"
 
