@@ -74,7 +74,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
                 password_policy=core.password_policy,
                 strength_throttle=core.strength_throttle,
                 recovery=core.recovery,
-                addresses=core.addresses,
+                verification=core.verification,
+                email_change=core.email_change,
                 outbox=core.outbox,
                 clock_control=core.clock_control,
             )

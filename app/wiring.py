@@ -17,9 +17,9 @@ from typing import Any
 import structlog
 
 from app.auth.account import AccountService
-from app.auth.addresses import Addresses
 from app.auth.authenticate import Authenticator, TokenIssuer
 from app.auth.channels import create_channel
+from app.auth.email_change import EmailChange
 from app.auth.ending import SessionEnder
 from app.auth.lifetimes import Policy
 from app.auth.maintenance import Purger
@@ -27,6 +27,7 @@ from app.auth.recovery import Notices, Recovery
 from app.auth.revocations import Revocations
 from app.auth.signin import SignIn, Throttles
 from app.auth.throttle import Counter, RedisCounter, SqlCounter, Throttle
+from app.auth.verification import Verification
 from app.clock import Clock, TestClock
 from app.config import Settings
 from app.db import migrate
@@ -67,7 +68,8 @@ class Core:
     sign_in: SignIn
     account: AccountService
     recovery: Recovery
-    addresses: Addresses
+    verification: Verification
+    email_change: EmailChange
     outbox: Outbox
     passwords: PasswordService
     password_policy: PasswordPolicy
@@ -172,15 +174,12 @@ def build_core(settings: Settings, clock: Clock, *, deployment_clock: bool) -> C
     per_session = Throttle(
         counter, name="password", limit=settings.login_max_failures, window=settings.login_window
     )
-    addresses = Addresses(
+    verification = Verification(
         db=db,
         clock=clock,
         outbox=mail.outbox,
         messages=mail.messages,
-        passwords=passwords,
-        ender=ender,
         limits=mail.limits,
-        throttle=per_session,
         issuer=issuer,
         verify_ttl=settings.verify_ttl,
     )
@@ -216,7 +215,7 @@ def build_core(settings: Settings, clock: Clock, *, deployment_clock: bool) -> C
             throttles=_sign_in_throttles(settings, counter),
             ender=ender,
             devices=DeviceCookies(keys),
-            addresses=addresses,
+            verification=verification,
         ),
         account=AccountService(
             db=db,
@@ -239,7 +238,19 @@ def build_core(settings: Settings, clock: Clock, *, deployment_clock: bool) -> C
             limits=mail.limits,
             reset_ttl=settings.reset_ttl,
         ),
-        addresses=addresses,
+        verification=verification,
+        email_change=EmailChange(
+            db=db,
+            clock=clock,
+            outbox=mail.outbox,
+            messages=mail.messages,
+            passwords=passwords,
+            ender=ender,
+            limits=mail.limits,
+            throttle=per_session,
+            issuer=issuer,
+            verify_ttl=settings.verify_ttl,
+        ),
         outbox=mail.outbox,
         passwords=passwords,
         password_policy=PasswordPolicy(

@@ -14,7 +14,7 @@ from app.auth.ending import SessionEnder
 from app.auth.events import EventKind, record_event
 from app.auth.lifetimes import Policy
 from app.auth.recovery import Notices
-from app.auth.signin import start_session
+from app.auth.starting import start_session
 from app.auth.throttle import Throttle
 from app.auth.types import ClientInfo, IssuedToken, Throttled
 from app.clock import Clock

@@ -49,22 +49,17 @@ class Notices:
         self, tx: Tx, user: User, client: ClientInfo, now: int, *, here_kept: bool
     ) -> None:
         """``here_kept``: the browser that changed it stays signed in (a signed-in change)."""
-        composed = self.messages.compose(
+        await self.outbox.send(
+            tx,
             MailKind.PASSWORD_CHANGED,
-            email=user.email,
+            to=user.email,
+            user_id=user.id,
+            now=now,
             when=to_iso(now).replace("T", " ").replace("Z", " UTC"),
             device=self.describe(client.user_agent),
             network=client.address or "an unknown network",
             forgot_url=self.messages.url("/forgot-password"),
             here_kept=here_kept,
-        )
-        await self.outbox.enqueue(
-            tx,
-            kind=MailKind.PASSWORD_CHANGED,
-            to=user.email,
-            composed=composed,
-            user_id=user.id,
-            now=now,
         )
 
 

@@ -9,31 +9,29 @@ the account's device cookie) counts against its own allowance only.
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 
 import structlog
 from sqlalchemy.exc import IntegrityError
 
 from app.auth import repository
-from app.auth.addresses import Addresses
 from app.auth.authenticate import TokenIssuer
 from app.auth.emails import email_key
 from app.auth.ending import SessionEnder
 from app.auth.events import EventKind, record_event
-from app.auth.lifetimes import Policy, mint, session_expiry
-from app.auth.refresh import hash_secret
+from app.auth.lifetimes import Policy
+from app.auth.starting import start_session
 from app.auth.throttle import Throttle
 from app.auth.types import ClientInfo, EmailTaken, SignedIn, Throttled
+from app.auth.verification import Verification
 from app.clock import Clock
 from app.db.database import Database, Tx
-from app.db.models import Session, User
+from app.db.models import User
 from app.security.devices import DeviceCookies
 from app.security.passwords import PasswordService
-from app.security.rotation import new_secret
 from app.security.tokens import TokenClaims
 
-__all__ = ["SignIn", "Throttles", "start_session"]
+__all__ = ["SignIn", "Throttles"]
 
 log = structlog.get_logger("app.auth")
 
@@ -44,41 +42,6 @@ class Throttles:
     account_client: Throttle  # failed sign-ins per (account, client address)
     account: Throttle  # failed sign-ins per account, from browsers it does not know
     device: Throttle  # failed sign-ins per known device: its own allowance
-
-
-async def start_session(
-    tx: Tx, user: User, client: ClientInfo, now: int, *, policy: Policy
-) -> TokenClaims:
-    """A new session row for ``user``; the claims of the token that carries its secret."""
-    if user.id is None:
-        raise ValueError("the user must be saved before a session starts")
-    secret = new_secret()
-    absolute = now + policy.session_max_age
-    row = await repository.add_session(
-        tx.session,
-        Session(
-            public_id=secrets.token_urlsafe(16),
-            user_id=user.id,
-            secret_hash=hash_secret(secret),
-            created_at=now,
-            rotated_at=now,
-            expires_at=session_expiry(now, absolute, policy),
-            absolute_expires_at=absolute,
-            user_agent=client.user_agent[:512],
-            client_addr=client.address[:64],
-        ),
-    )
-    return mint(
-        user_id=user.id,
-        email=user.email,
-        session_id=row.public_id,
-        secret=secret,
-        session_started_at=now,
-        session_expires_at=row.expires_at,
-        now=now,
-        policy=policy,
-        email_verified=user.email_verified_at is not None,
-    )
 
 
 class SignIn:
@@ -93,7 +56,7 @@ class SignIn:
         throttles: Throttles,
         ender: SessionEnder,
         devices: DeviceCookies,
-        addresses: Addresses,
+        verification: Verification,
     ) -> None:
         self._db = db
         self._clock = clock
@@ -103,7 +66,7 @@ class SignIn:
         self._throttles = throttles
         self._ender = ender
         self._devices = devices
-        self._addresses = addresses
+        self._verification = verification
 
     async def admit(self, client: ClientInfo) -> Throttled | None:
         """Count one sign-in or registration attempt from this client, before anything
@@ -121,14 +84,14 @@ class SignIn:
             if await repository.find_user_by_email(db, email) is not None:
                 return EmailTaken()
         password_hash = await self._passwords.hash(password)
-        check = await self._addresses.may_send_check(email, now)
+        check = await self._verification.may_send_check(email, now)
         try:
             async with self._db.write() as tx:
                 user = await repository.add_user(
                     tx.session, email=email, password_hash=password_hash, now=now
                 )
                 if check:  # the mail that confirms the address, in the same transaction
-                    await self._addresses.send_check(tx, user, now)
+                    await self._verification.send_check(tx, user, now)
                 claims = await self._start(
                     tx, user, client, now, kind=EventKind.REGISTERED, current=current
                 )

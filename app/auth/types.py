@@ -11,6 +11,7 @@ __all__ = [
     "ANONYMOUS",
     "Authentication",
     "ClientInfo",
+    "Confirmed",
     "EmailTaken",
     "IssuedToken",
     "Overloaded",
@@ -72,3 +73,11 @@ class Overloaded:
 @dataclass(frozen=True, slots=True)
 class EmailTaken:
     pass
+
+
+@dataclass(frozen=True, slots=True)
+class Confirmed:
+    """A link to an address was used."""
+
+    user_id: int
+    issued: IssuedToken | None  # the confirming browser's new token (it was signed in)

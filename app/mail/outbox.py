@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import structlog
 from sqlalchemy import delete, update
@@ -89,10 +90,12 @@ class Outbox:
     def prepare_with(self, kind: str, preparer: Preparer) -> None:
         self._preparers[kind] = preparer
 
-    async def enqueue(
-        self, tx: Tx, *, kind: str, to: str, composed: Composed, user_id: int | None, now: int
+    async def send(
+        self, tx: Tx, kind: str, *, to: str, user_id: int | None, now: int, **context: Any
     ) -> None:
-        """A mail, in the caller's transaction; the sender is woken once it commits."""
+        """A mail to ``to`` (also its ``email`` in the template), in the caller's
+        transaction; the sender is woken once it commits."""
+        composed = self._messages.compose(kind, email=to, **context)
         tx.session.add(
             OutboxMail(
                 created_at=now,

@@ -10,11 +10,12 @@ from litestar.params import SkipValidation
 from litestar.plugins.htmx import HTMXRequest
 
 from app.auth.account import AccountService
-from app.auth.addresses import Addresses
+from app.auth.email_change import EmailChange
 from app.auth.recovery import Recovery
 from app.auth.signin import SignIn
 from app.auth.throttle import Throttle
 from app.auth.types import ClientInfo
+from app.auth.verification import Verification
 from app.clock import Clock
 from app.config import Settings
 from app.db.shared_clock import ClockControl
@@ -27,10 +28,10 @@ from app.web.guard import NotSignedInError
 
 __all__ = [
     "Account",
-    "AddressesDep",
     "AppSettings",
     "Client",
     "ClockControlDep",
+    "EmailChangeDep",
     "OptionalClaims",
     "OutboxDep",
     "Passwords",
@@ -39,6 +40,7 @@ __all__ = [
     "SignInDep",
     "SignedIn",
     "StrengthLimit",
+    "VerificationDep",
     "dependencies",
 ]
 
@@ -48,7 +50,8 @@ ClockControlDep: TypeAlias = NamedDependency[SkipValidation[ClockControl]]
 SignInDep: TypeAlias = NamedDependency[SkipValidation[SignIn]]
 Passwords: TypeAlias = NamedDependency[SkipValidation[PasswordPolicy]]
 RecoveryDep: TypeAlias = NamedDependency[SkipValidation[Recovery]]
-AddressesDep: TypeAlias = NamedDependency[SkipValidation[Addresses]]
+VerificationDep: TypeAlias = NamedDependency[SkipValidation[Verification]]
+EmailChangeDep: TypeAlias = NamedDependency[SkipValidation[EmailChange]]
 OutboxDep: TypeAlias = NamedDependency[SkipValidation[Outbox]]
 StrengthLimit: TypeAlias = NamedDependency[SkipValidation[Throttle]]
 Account: TypeAlias = NamedDependency[SkipValidation[AccountService]]
@@ -66,7 +69,8 @@ class Services:
     password_policy: PasswordPolicy
     strength_throttle: Throttle
     recovery: Recovery
-    addresses: Addresses
+    verification: Verification
+    email_change: EmailChange
     outbox: Outbox
     clock_control: ClockControl | None
 
@@ -101,7 +105,8 @@ def dependencies(services: Services) -> dict[str, Any]:
         "passwords": _constant(services.password_policy),
         "strength_limit": _constant(services.strength_throttle),
         "recovery": _constant(services.recovery),
-        "addresses": _constant(services.addresses),
+        "verification": _constant(services.verification),
+        "email_change": _constant(services.email_change),
         "outbox": _constant(services.outbox),
         "clock_control": _constant(services.clock_control),
         "client": Provide(_client, sync_to_thread=False),

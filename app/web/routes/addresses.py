@@ -8,12 +8,11 @@ from typing import Any
 from litestar import Response, post
 from litestar.plugins.htmx import HTMXRequest
 
-from app.auth.email_tokens import Purpose
 from app.auth.emails import email_key, normalize_email
 from app.auth.types import Throttled
 from app.web.auth_state import auth_state
 from app.web.csrf import SHOW_FORM
-from app.web.deps import AddressesDep, Client, OptionalClaims, SignedIn
+from app.web.deps import Client, EmailChangeDep, OptionalClaims, SignedIn, VerificationDep
 from app.web.forms import field_text, read_form
 from app.web.htmx import page, redirect
 from app.web.routes import view
@@ -61,20 +60,20 @@ def _done(request: HTMXRequest, signed_in: bool) -> Response[Any]:
 
 @view("/verify-email", name="verify_email")
 async def verify_page(
-    request: HTMXRequest, addresses: AddressesDep, claims: OptionalClaims
+    request: HTMXRequest, verification: VerificationDep, claims: OptionalClaims
 ) -> Response[Any]:
     token = request.query_params.get("token", "")
-    if not await addresses.link_works(token, Purpose.VERIFY):
+    if not await verification.link_works(token):
         return _unusable(request)
     return _button(request, "verify", token, claims)
 
 
 @post("/verify-email", name="verify_email_submit")
 async def verify_submit(
-    request: HTMXRequest, addresses: AddressesDep, client: Client, claims: OptionalClaims
+    request: HTMXRequest, verification: VerificationDep, client: Client, claims: OptionalClaims
 ) -> Response[Any]:
     token = field_text(await read_form(request), "token")
-    verified = await addresses.verify(token, client, current=claims)
+    verified = await verification.verify(token, client, current=claims)
     if verified is None:
         return _unusable(request)
     if verified.issued is not None:
@@ -86,9 +85,9 @@ async def verify_submit(
 
 @post("/verify-email/resend", name="verify_email_resend")
 async def resend_check(
-    request: HTMXRequest, user: SignedIn, addresses: AddressesDep
+    request: HTMXRequest, user: SignedIn, verification: VerificationDep
 ) -> Response[Any]:
-    await addresses.resend_check(user)  # limited like every mail; the same answer anyway
+    await verification.resend_check(user)  # limited like every mail; the same answer anyway
     return redirect(request, request.app.route_reverse("dashboard") + "?check=sent")
 
 
@@ -120,7 +119,7 @@ async def email_page(request: HTMXRequest, user: SignedIn) -> Response[Any]:
 
 @post("/account/email", name="account_email_submit", opt=SHOW_FORM)
 async def email_submit(
-    request: HTMXRequest, *, user: SignedIn, addresses: AddressesDep, client: Client
+    request: HTMXRequest, *, user: SignedIn, email_change: EmailChangeDep, client: Client
 ) -> Response[Any]:
     form = await read_form(request)
     new_email, error = normalize_email(field_text(form, "new_email"))
@@ -134,7 +133,7 @@ async def email_submit(
         errors["current_password"] = "Enter your current password."
     if errors:
         return _email_form(request, user, errors=errors, new_email=new_email, status_code=422)
-    outcome = await addresses.request_change(user, new_email, password, client)
+    outcome = await email_change.request_change(user, new_email, password, client)
     if isinstance(outcome, Throttled):
         message, headers = too_many(outcome)
         return _email_form(
@@ -154,20 +153,20 @@ async def email_submit(
 
 @view("/confirm-email", name="confirm_email")
 async def confirm_page(
-    request: HTMXRequest, addresses: AddressesDep, claims: OptionalClaims
+    request: HTMXRequest, email_change: EmailChangeDep, claims: OptionalClaims
 ) -> Response[Any]:
     token = request.query_params.get("token", "")
-    if not await addresses.link_works(token, Purpose.CHANGE):
+    if not await email_change.link_works(token):
         return _unusable(request)
     return _button(request, "change", token, claims)
 
 
 @post("/confirm-email", name="confirm_email_submit")
 async def confirm_submit(
-    request: HTMXRequest, addresses: AddressesDep, client: Client, claims: OptionalClaims
+    request: HTMXRequest, email_change: EmailChangeDep, client: Client, claims: OptionalClaims
 ) -> Response[Any]:
     token = field_text(await read_form(request), "token")
-    confirmed = await addresses.confirm_change(token, client, current=claims)
+    confirmed = await email_change.confirm_change(token, client, current=claims)
     if confirmed == "taken":
         return _unusable(request, ADDRESS_TAKEN_MEANWHILE)
     if confirmed == "unusable":

@@ -1,0 +1,120 @@
+"""Checking that an account's address is the person's (ASVS 5.0 6.3.8). Every link is
+used by a POST (a GET only shows a button: mail scanners open every link in a mail, and
+must not use it up).
+
+Registration sends a check (in the registration's transaction); the dashboard offers to
+send it again, limited like every mail. A browser signed in to the account that uses the
+link gets a token that says the address is verified.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from sqlalchemy import update
+from sqlmodel import col
+
+from app.auth import email_tokens, repository
+from app.auth.authenticate import TokenIssuer
+from app.auth.email_tokens import Purpose
+from app.auth.emails import email_key
+from app.auth.events import EventKind, record_event
+from app.auth.types import ClientInfo, Confirmed
+from app.clock import Clock
+from app.db.database import Database, Tx
+from app.db.models import User
+from app.mail.limits import MailLimits
+from app.mail.messages import MailKind, Messages
+from app.mail.outbox import Outbox
+from app.security.tokens import TokenClaims
+
+__all__ = ["Verification"]
+
+
+class Verification:
+    def __init__(
+        self,
+        *,
+        db: Database,
+        clock: Clock,
+        outbox: Outbox,
+        messages: Messages,
+        limits: MailLimits,
+        issuer: TokenIssuer,
+        verify_ttl: int,
+    ) -> None:
+        self._db = db
+        self._clock = clock
+        self._outbox = outbox
+        self._messages = messages
+        self._limits = limits
+        self._issuer = issuer
+        self._verify_ttl = verify_ttl
+
+    async def may_send_check(self, address: str, now: int) -> bool:
+        """Counted before the transaction that sends it (the limit is its own write)."""
+        return await self._limits.allow(MailKind.VERIFY, address, now)
+
+    async def send_check(self, tx: Tx, user: User, now: int) -> None:
+        if user.id is None:
+            raise ValueError("the user must be saved first")
+        token = await email_tokens.issue(
+            tx.session,
+            user_id=user.id,
+            purpose=Purpose.VERIFY,
+            address=user.email,
+            now=now,
+            ttl=self._verify_ttl,
+        )
+        await self._outbox.send(
+            tx,
+            MailKind.VERIFY,
+            to=user.email,
+            user_id=user.id,
+            now=now,
+            hours=self._verify_ttl // 3600,
+            link=self._messages.link("/verify-email", token),
+        )
+
+    async def resend_check(self, user: TokenClaims) -> None:
+        now = self._clock.now()
+        async with self._db.read() as db:
+            account = await repository.find_user(db, user.user_id)
+        if account is None or account.email_verified_at is not None:
+            return
+        if not await self.may_send_check(account.email, now):
+            return
+        async with self._db.write() as tx:
+            await self.send_check(tx, account, now)
+
+    async def link_works(self, token: str) -> bool:
+        now = self._clock.now()
+        async with self._db.read() as db:
+            return email_tokens.usable(await email_tokens.find(db, token), Purpose.VERIFY, now)
+
+    async def verify(
+        self, token: str, client: ClientInfo, *, current: TokenClaims | None
+    ) -> Confirmed | None:
+        """Use a check link; None if it does not work (or the address changed since). A
+        browser signed in to the account gets a token that says so."""
+        now = self._clock.now()
+        async with self._db.write() as tx:
+            used = await email_tokens.consume(tx.session, token, Purpose.VERIFY, now)
+            user = await repository.find_user(tx.session, used.user_id) if used else None
+            if used is None or user is None or email_key(user.email) != email_key(used.address):
+                return None
+            await tx.session.exec(
+                update(User).where(col(User.id) == user.id).values(email_verified_at=now)
+            )
+            await record_event(
+                tx.session,
+                EventKind.EMAIL_VERIFIED,
+                now,
+                client,
+                user_id=user.id,
+                session_id=None,
+            )
+        issued = None
+        if current is not None and current.user_id == user.id:
+            issued = self._issuer.issue(replace(current, email_verified=True), now)
+        return Confirmed(user_id=used.user_id, issued=issued)
