@@ -35,40 +35,29 @@ class AccountOverview:
     now: int
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class AccountService:
-    def __init__(
-        self,
-        *,
-        db: Database,
-        clock: Clock,
-        passwords: PasswordService,
-        ender: SessionEnder,
-        throttle: Throttle,
-        policy: Policy,
-        issuer: TokenIssuer,
-        notices: Notices,
-    ) -> None:
-        self._db = db
-        self._clock = clock
-        self._passwords = passwords
-        self._ender = ender
-        self._throttle = throttle  # wrong current passwords, per session
-        self._policy = policy
-        self._issuer = issuer
-        self._notices = notices
+    db: Database
+    clock: Clock
+    passwords: PasswordService
+    ender: SessionEnder
+    throttle: Throttle  # wrong current passwords, per session
+    policy: Policy
+    issuer: TokenIssuer
+    notices: Notices
 
     async def overview(self, user: TokenClaims) -> AccountOverview:
-        now = self._clock.now()
-        async with self._db.read() as db:
+        now = self.clock.now()
+        async with self.db.read() as db:
             sessions = await repository.list_live_sessions(db, user.user_id, now)
             events = await repository.recent_events(db, user.user_id, limit=20)
         return AccountOverview(sessions=sessions, events=events, now=now)
 
     async def revoke(self, user: TokenClaims, public_id: str, client: ClientInfo) -> bool:
         """End one of the user's sessions at once. False: the user has no such session."""
-        now = self._clock.now()
-        async with self._db.write() as tx:
-            ended = await self._ender.end(
+        now = self.clock.now()
+        async with self.db.write() as tx:
+            ended = await self.ender.end(
                 tx,
                 user_id=user.user_id,
                 only=[public_id],
@@ -81,9 +70,9 @@ class AccountService:
         return bool(ended)
 
     async def revoke_others(self, user: TokenClaims, client: ClientInfo) -> int:
-        now = self._clock.now()
-        async with self._db.write() as tx:
-            ended = await self._ender.end(
+        now = self.clock.now()
+        async with self.db.write() as tx:
+            ended = await self.ender.end(
                 tx,
                 user_id=user.user_id,
                 keep=user.session_id,
@@ -100,19 +89,19 @@ class AccountService:
         here". Every session ends (this one too: a copy of its cookie is refused at once)
         and this browser gets a new session, all in one transaction. None: wrong current
         password (counted per session, never against the sign-in allowance)."""
-        now = self._clock.now()
-        if wait := await self._throttle.attempt(user.session_id, now):
+        now = self.clock.now()
+        if wait := await self.throttle.attempt(user.session_id, now):
             return Throttled(wait)
-        async with self._db.read() as db:
+        async with self.db.read() as db:
             account = await repository.find_user(db, user.user_id)
-        ok, _ = await self._passwords.verify(account.password_hash if account else None, current)
+        ok, _ = await self.passwords.verify(account.password_hash if account else None, current)
         if account is None or not ok:
             return None
-        await self._throttle.reset(user.session_id)
-        new_hash = await self._passwords.hash(new)
-        async with self._db.write() as tx:
+        await self.throttle.reset(user.session_id)
+        new_hash = await self.passwords.hash(new)
+        async with self.db.write() as tx:
             await repository.set_password_hash(tx.session, user.user_id, new_hash)
-            ended = await self._ender.end(
+            ended = await self.ender.end(
                 tx,
                 user_id=user.user_id,
                 token_session=user.session_id,
@@ -120,7 +109,7 @@ class AccountService:
                 now=now,
                 client=client,
             )
-            claims = await start_session(tx, account, client, now, policy=self._policy)
+            claims = await start_session(tx, account, client, now, policy=self.policy)
             await record_event(
                 tx.session,
                 EventKind.PASSWORD_CHANGED,
@@ -129,6 +118,6 @@ class AccountService:
                 user_id=user.user_id,
                 session_id=claims.session_id,
             )
-            await self._notices.password_changed(tx, account, client, now, here_kept=True)
+            await self.notices.password_changed(tx, account, client, now, here_kept=True)
         log.info("password_changed", user_id=user.user_id, sessions_ended=len(ended))
-        return self._issuer.issue(claims, now)
+        return self.issuer.issue(claims, now)

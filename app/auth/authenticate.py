@@ -174,14 +174,8 @@ class Authenticator:
 
     async def _end_family(self, claims: TokenClaims, now: int, client: ClientInfo) -> None:
         async with self._db.write() as tx:
-            await self._ender.end(
-                tx,
-                user_id=claims.user_id,
-                only=[claims.session_id],
-                token_session=claims.session_id,
-                kind=EventKind.REUSE_DETECTED,
-                now=now,
-                client=client,
+            await self._ender.end_this(
+                tx, claims, kind=EventKind.REUSE_DETECTED, now=now, client=client
             )
         log.warning("reuse_detected", user_id=claims.user_id, session=claims.session_id)
 

@@ -9,7 +9,7 @@ new address.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Literal
 
 import structlog
@@ -38,35 +38,22 @@ __all__ = ["EmailChange"]
 log = structlog.get_logger("app.auth")
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class EmailChange:
-    def __init__(
-        self,
-        *,
-        db: Database,
-        clock: Clock,
-        outbox: Outbox,
-        messages: Messages,
-        passwords: PasswordService,
-        ender: SessionEnder,
-        limits: MailLimits,
-        throttle: Throttle,
-        issuer: TokenIssuer,
-        verify_ttl: int,
-    ) -> None:
-        self._db = db
-        self._clock = clock
-        self._outbox = outbox
-        self._messages = messages
-        self._passwords = passwords
-        self._ender = ender
-        self._limits = limits
-        self._throttle = throttle  # wrong current passwords, per session
-        self._issuer = issuer
-        self._verify_ttl = verify_ttl
+    db: Database
+    clock: Clock
+    outbox: Outbox
+    messages: Messages
+    passwords: PasswordService
+    ender: SessionEnder
+    limits: MailLimits
+    throttle: Throttle  # wrong current passwords, per session
+    issuer: TokenIssuer
+    verify_ttl: int
 
     async def link_works(self, token: str) -> bool:
-        now = self._clock.now()
-        async with self._db.read() as db:
+        now = self.clock.now()
+        async with self.db.read() as db:
             return email_tokens.usable(await email_tokens.find(db, token), Purpose.CHANGE, now)
 
     async def request_change(
@@ -74,20 +61,18 @@ class EmailChange:
     ) -> bool | Throttled:
         """Check the password, then send the link to the new address (unless another
         account has it) and a notice to the old one. False: wrong password."""
-        now = self._clock.now()
-        if wait := await self._throttle.attempt(user.session_id, now):
+        now = self.clock.now()
+        if wait := await self.throttle.attempt(user.session_id, now):
             return Throttled(wait)
-        async with self._db.read() as db:
+        async with self.db.read() as db:
             account = await repository.find_user(db, user.user_id)
             taken = await repository.find_user_by_email(db, new_email)
-        ok, _ = await self._passwords.verify(account.password_hash if account else None, password)
+        ok, _ = await self.passwords.verify(account.password_hash if account else None, password)
         if account is None or account.id is None or not ok:
             return False
-        await self._throttle.reset(user.session_id)
-        send_link = taken is None and await self._limits.allow(
-            MailKind.EMAIL_CHANGE, new_email, now
-        )
-        async with self._db.write() as tx:
+        await self.throttle.reset(user.session_id)
+        send_link = taken is None and await self.limits.allow(MailKind.EMAIL_CHANGE, new_email, now)
+        async with self.db.write() as tx:
             if send_link:
                 token = await email_tokens.issue(
                     tx.session,
@@ -95,26 +80,26 @@ class EmailChange:
                     purpose=Purpose.CHANGE,
                     address=new_email,
                     now=now,
-                    ttl=self._verify_ttl,
+                    ttl=self.verify_ttl,
                 )
-                await self._outbox.send(
+                await self.outbox.send(
                     tx,
                     MailKind.EMAIL_CHANGE,
                     to=new_email,
                     user_id=account.id,
                     now=now,
                     old_email=account.email,
-                    hours=self._verify_ttl // 3600,
-                    link=self._messages.link("/confirm-email", token),
+                    hours=self.verify_ttl // 3600,
+                    link=self.messages.link("/confirm-email", token),
                 )
-            await self._outbox.send(
+            await self.outbox.send(
                 tx,
                 MailKind.EMAIL_CHANGE_NOTICE,
                 to=account.email,
                 user_id=account.id,
                 now=now,
                 new_email=new_email,
-                url=self._messages.url("/sessions"),
+                url=self.messages.url("/sessions"),
             )
             await record_event(
                 tx.session,
@@ -133,8 +118,8 @@ class EmailChange:
         (all of them when the confirming browser is not this account's). "unusable": the
         link does not work; "taken": another account has the address now (the link is
         used up)."""
-        now = self._clock.now()
-        async with self._db.write() as tx:
+        now = self.clock.now()
+        async with self.db.write() as tx:
             used = await email_tokens.consume(tx.session, token, Purpose.CHANGE, now)
             if used is None:
                 return "unusable"
@@ -148,7 +133,7 @@ class EmailChange:
                 )
             )
             mine = current if current is not None and current.user_id == used.user_id else None
-            await self._ender.end(
+            await self.ender.end(
                 tx,
                 user_id=used.user_id,
                 keep=mine.session_id if mine else None,
@@ -165,7 +150,7 @@ class EmailChange:
                 session_id=mine.session_id if mine else None,
             )
         issued = (
-            self._issuer.issue(replace(mine, email=used.address, email_verified=True), now)
+            self.issuer.issue(replace(mine, email=used.address, email_verified=True), now)
             if mine
             else None
         )

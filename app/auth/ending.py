@@ -15,6 +15,7 @@ from app.auth.events import EventKind, record_event
 from app.auth.revocations import Revocations
 from app.auth.types import ClientInfo
 from app.db.database import Tx
+from app.security.tokens import TokenClaims
 
 __all__ = ["SessionEnder"]
 
@@ -46,3 +47,18 @@ class SessionEnder:
         for public_id in ended:
             await record_event(tx.session, kind, now, client, user_id=user_id, session_id=public_id)
         return ended
+
+    async def end_this(
+        self, tx: Tx, claims: TokenClaims, *, kind: EventKind, now: int, client: ClientInfo
+    ) -> list[str]:
+        """End the session of a token the caller verified (logout, signing in again,
+        detected reuse), even when its row is already gone."""
+        return await self.end(
+            tx,
+            user_id=claims.user_id,
+            only=[claims.session_id],
+            token_session=claims.session_id,
+            kind=kind,
+            now=now,
+            client=client,
+        )

@@ -63,38 +63,28 @@ class Notices:
         )
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Recovery:
-    def __init__(
-        self,
-        *,
-        db: Database,
-        clock: Clock,
-        outbox: Outbox,
-        messages: Messages,
-        notices: Notices,
-        passwords: PasswordService,
-        ender: SessionEnder,
-        limits: MailLimits,
-        reset_ttl: int,
-    ) -> None:
-        self._db = db
-        self._clock = clock
-        self._outbox = outbox
-        self._messages = messages
-        self._notices = notices
-        self._passwords = passwords
-        self._ender = ender
-        self._limits = limits
-        self._reset_ttl = reset_ttl
-        outbox.prepare_with(MailKind.RESET, self.prepare_reset)
+    db: Database
+    clock: Clock
+    outbox: Outbox
+    messages: Messages
+    notices: Notices
+    passwords: PasswordService
+    ender: SessionEnder
+    limits: MailLimits
+    reset_ttl: int
+
+    def __post_init__(self) -> None:
+        self.outbox.prepare_with(MailKind.RESET, self.prepare_reset)
 
     async def request_reset(self, email: str) -> None:
         """Whatever the address: one small write, the same answer (nothing to return)."""
-        now = self._clock.now()
-        if not await self._limits.allow(MailKind.RESET, email, now):
+        now = self.clock.now()
+        if not await self.limits.allow(MailKind.RESET, email, now):
             return
-        async with self._db.write() as tx:
-            await self._outbox.request(tx, kind=MailKind.RESET, to=email, now=now)
+        async with self.db.write() as tx:
+            await self.outbox.request(tx, kind=MailKind.RESET, to=email, now=now)
 
     async def prepare_reset(self, tx: Tx, row: OutboxMail, now: int) -> bool:
         """In the sender: the account of the address, if any, gets a link (replacing older
@@ -108,13 +98,13 @@ class Recovery:
             purpose=Purpose.RESET,
             address=user.email,
             now=now,
-            ttl=self._reset_ttl,
+            ttl=self.reset_ttl,
         )
-        composed = self._messages.compose(
+        composed = self.messages.compose(
             MailKind.RESET,
             email=user.email,
-            link=self._messages.link("/reset-password", token),
-            minutes=self._reset_ttl // 60,
+            link=self.messages.link("/reset-password", token),
+            minutes=self.reset_ttl // 60,
         )
         row.user_id, row.to_address = user.id, user.email
         row.subject, row.body_text, row.body_html = composed.subject, composed.text, composed.html
@@ -127,8 +117,8 @@ class Recovery:
     async def account_of(self, token: str) -> str | None:
         """The address of the account a working reset link is for; None if it does not
         work (unknown, used, expired, replaced by a newer one)."""
-        now = self._clock.now()
-        async with self._db.read() as db:
+        now = self.clock.now()
+        async with self.db.read() as db:
             row = await email_tokens.find(db, token)
             if not email_tokens.usable(row, Purpose.RESET, now) or row is None:
                 return None
@@ -140,11 +130,11 @@ class Recovery:
     ) -> bool:
         """Store the new password and end every session; False if the link does not work
         (unknown, used, expired, replaced by a newer one)."""
-        now = self._clock.now()
+        now = self.clock.now()
         if not await self.link_works(token):
             return False
-        new_hash = await self._passwords.hash(new_password)
-        async with self._db.write() as tx:
+        new_hash = await self.passwords.hash(new_password)
+        async with self.db.write() as tx:
             used = await email_tokens.consume(tx.session, token, Purpose.RESET, now)
             user = await repository.find_user(tx.session, used.user_id) if used else None
             if used is None or user is None or user.id is None:
@@ -155,7 +145,7 @@ class Recovery:
                     update(User).where(col(User.id) == user.id).values(email_verified_at=now)
                 )
             mine = current.session_id if current and current.user_id == user.id else None
-            ended = await self._ender.end(
+            ended = await self.ender.end(
                 tx,
                 user_id=user.id,
                 token_session=mine,
@@ -171,6 +161,6 @@ class Recovery:
                 user_id=user.id,
                 session_id=None,
             )
-            await self._notices.password_changed(tx, user, client, now, here_kept=False)
+            await self.notices.password_changed(tx, user, client, now, here_kept=False)
         log.info("password_reset", user_id=user.id, sessions_ended=len(ended))
         return True

@@ -44,34 +44,22 @@ class Throttles:
     device: Throttle  # failed sign-ins per known device: its own allowance
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class SignIn:
-    def __init__(
-        self,
-        *,
-        db: Database,
-        clock: Clock,
-        issuer: TokenIssuer,
-        passwords: PasswordService,
-        policy: Policy,
-        throttles: Throttles,
-        ender: SessionEnder,
-        devices: DeviceCookies,
-        verification: Verification,
-    ) -> None:
-        self._db = db
-        self._clock = clock
-        self._issuer = issuer
-        self._passwords = passwords
-        self._policy = policy
-        self._throttles = throttles
-        self._ender = ender
-        self._devices = devices
-        self._verification = verification
+    db: Database
+    clock: Clock
+    issuer: TokenIssuer
+    passwords: PasswordService
+    policy: Policy
+    throttles: Throttles
+    ender: SessionEnder
+    devices: DeviceCookies
+    verification: Verification
 
     async def admit(self, client: ClientInfo) -> Throttled | None:
         """Count one sign-in or registration attempt from this client, before anything
         of the form is looked at; Throttled past the client's limit."""
-        wait = await self._throttles.client.attempt(client.ip, self._clock.now())
+        wait = await self.throttles.client.attempt(client.ip, self.clock.now())
         return Throttled(wait) if wait else None
 
     async def register(
@@ -79,19 +67,19 @@ class SignIn:
     ) -> SignedIn | EmailTaken:
         """Create the account and sign it in; nothing is written unless both succeed. A
         session this browser already had ends in the same transaction."""
-        now = self._clock.now()
-        async with self._db.read() as db:
+        now = self.clock.now()
+        async with self.db.read() as db:
             if await repository.find_user_by_email(db, email) is not None:
                 return EmailTaken()
-        password_hash = await self._passwords.hash(password)
-        check = await self._verification.may_send_check(email, now)
+        password_hash = await self.passwords.hash(password)
+        check = await self.verification.may_send_check(email, now)
         try:
-            async with self._db.write() as tx:
+            async with self.db.write() as tx:
                 user = await repository.add_user(
                     tx.session, email=email, password_hash=password_hash, now=now
                 )
                 if check:  # the mail that confirms the address, in the same transaction
-                    await self._verification.send_check(tx, user, now)
+                    await self.verification.send_check(tx, user, now)
                 claims = await self._start(
                     tx, user, client, now, kind=EventKind.REGISTERED, current=current
                 )
@@ -111,20 +99,20 @@ class SignIn:
     ) -> SignedIn | Throttled | None:
         """A token for a new session; None for a wrong email or password (the same answer,
         the same cost); Throttled past the limits, even for the right password."""
-        now = self._clock.now()
-        async with self._db.read() as db:
+        now = self.clock.now()
+        async with self.db.read() as db:
             user = await repository.find_user_by_email(db, email)
-        device = self._devices.device(device_cookie, user.id) if user and user.id else None
+        device = self.devices.device(device_cookie, user.id) if user and user.id else None
         # Counted as a failure up front (parallel guesses are counted too); success resets.
         counted = await self._count_failure(email_key(email), device, client, now)
         if isinstance(counted, Throttled):
             return counted
-        ok, new_hash = await self._passwords.verify(
+        ok, new_hash = await self.passwords.verify(
             user.password_hash if user is not None else None, password
         )
         if user is None or user.id is None or not ok:
             user_id = user.id if user is not None else None
-            async with self._db.write() as tx:
+            async with self.db.write() as tx:
                 await record_event(
                     tx.session,
                     EventKind.SIGN_IN_FAILED,
@@ -137,7 +125,7 @@ class SignIn:
             return None
         for throttle, key in counted:
             await throttle.reset(key)
-        async with self._db.write() as tx:
+        async with self.db.write() as tx:
             if new_hash is not None:
                 await repository.set_password_hash(tx.session, user.id, new_hash)
             claims = await self._start(
@@ -151,11 +139,11 @@ class SignIn:
     ) -> Throttled | list[tuple[Throttle, str]]:
         """Count this attempt where it belongs; Throttled, or what a success resets."""
         if device is not None:
-            counters = [(self._throttles.device, device)]
+            counters = [(self.throttles.device, device)]
         else:
             counters = [
-                (self._throttles.account_client, f"{key}|{client.ip}"),
-                (self._throttles.account, key),
+                (self.throttles.account_client, f"{key}|{client.ip}"),
+                (self.throttles.account, key),
             ]
         for throttle, name in counters:
             if wait := await throttle.attempt(name, now):
@@ -164,17 +152,9 @@ class SignIn:
 
     async def logout(self, claims: TokenClaims, client: ClientInfo) -> None:
         """End this session everywhere at once: row deleted, outstanding tokens denied."""
-        now = self._clock.now()
-        async with self._db.write() as tx:
-            await self._ender.end(
-                tx,
-                user_id=claims.user_id,
-                only=[claims.session_id],
-                token_session=claims.session_id,
-                kind=EventKind.SIGNED_OUT,
-                now=now,
-                client=client,
-            )
+        now = self.clock.now()
+        async with self.db.write() as tx:
+            await self.ender.end_this(tx, claims, kind=EventKind.SIGNED_OUT, now=now, client=client)
         log.info("signed_out", user_id=claims.user_id, session=claims.session_id)
 
     async def _start(
@@ -188,16 +168,10 @@ class SignIn:
         current: TokenClaims | None,
     ) -> TokenClaims:
         if current is not None:  # signing in again: the session this browser had ends
-            await self._ender.end(
-                tx,
-                user_id=current.user_id,
-                only=[current.session_id],
-                token_session=current.session_id,
-                kind=EventKind.SIGNED_OUT,
-                now=now,
-                client=client,
+            await self.ender.end_this(
+                tx, current, kind=EventKind.SIGNED_OUT, now=now, client=client
             )
-        claims = await start_session(tx, user, client, now, policy=self._policy)
+        claims = await start_session(tx, user, client, now, policy=self.policy)
         await record_event(
             tx.session, kind, now, client, user_id=claims.user_id, session_id=claims.session_id
         )
@@ -205,6 +179,6 @@ class SignIn:
 
     def _signed_in(self, claims: TokenClaims, now: int, *, device: str | None) -> SignedIn:
         return SignedIn(
-            issued=self._issuer.issue(claims, now),
-            device=self._devices.issue(claims.user_id, device),
+            issued=self.issuer.issue(claims, now),
+            device=self.devices.issue(claims.user_id, device),
         )

@@ -9,7 +9,7 @@ link gets a token that says the address is verified.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from sqlalchemy import update
 from sqlmodel import col
@@ -31,29 +31,19 @@ from app.security.tokens import TokenClaims
 __all__ = ["Verification"]
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Verification:
-    def __init__(
-        self,
-        *,
-        db: Database,
-        clock: Clock,
-        outbox: Outbox,
-        messages: Messages,
-        limits: MailLimits,
-        issuer: TokenIssuer,
-        verify_ttl: int,
-    ) -> None:
-        self._db = db
-        self._clock = clock
-        self._outbox = outbox
-        self._messages = messages
-        self._limits = limits
-        self._issuer = issuer
-        self._verify_ttl = verify_ttl
+    db: Database
+    clock: Clock
+    outbox: Outbox
+    messages: Messages
+    limits: MailLimits
+    issuer: TokenIssuer
+    verify_ttl: int
 
     async def may_send_check(self, address: str, now: int) -> bool:
         """Counted before the transaction that sends it (the limit is its own write)."""
-        return await self._limits.allow(MailKind.VERIFY, address, now)
+        return await self.limits.allow(MailKind.VERIFY, address, now)
 
     async def send_check(self, tx: Tx, user: User, now: int) -> None:
         if user.id is None:
@@ -64,32 +54,32 @@ class Verification:
             purpose=Purpose.VERIFY,
             address=user.email,
             now=now,
-            ttl=self._verify_ttl,
+            ttl=self.verify_ttl,
         )
-        await self._outbox.send(
+        await self.outbox.send(
             tx,
             MailKind.VERIFY,
             to=user.email,
             user_id=user.id,
             now=now,
-            hours=self._verify_ttl // 3600,
-            link=self._messages.link("/verify-email", token),
+            hours=self.verify_ttl // 3600,
+            link=self.messages.link("/verify-email", token),
         )
 
     async def resend_check(self, user: TokenClaims) -> None:
-        now = self._clock.now()
-        async with self._db.read() as db:
+        now = self.clock.now()
+        async with self.db.read() as db:
             account = await repository.find_user(db, user.user_id)
         if account is None or account.email_verified_at is not None:
             return
         if not await self.may_send_check(account.email, now):
             return
-        async with self._db.write() as tx:
+        async with self.db.write() as tx:
             await self.send_check(tx, account, now)
 
     async def link_works(self, token: str) -> bool:
-        now = self._clock.now()
-        async with self._db.read() as db:
+        now = self.clock.now()
+        async with self.db.read() as db:
             return email_tokens.usable(await email_tokens.find(db, token), Purpose.VERIFY, now)
 
     async def verify(
@@ -97,8 +87,8 @@ class Verification:
     ) -> Confirmed | None:
         """Use a check link; None if it does not work (or the address changed since). A
         browser signed in to the account gets a token that says so."""
-        now = self._clock.now()
-        async with self._db.write() as tx:
+        now = self.clock.now()
+        async with self.db.write() as tx:
             used = await email_tokens.consume(tx.session, token, Purpose.VERIFY, now)
             user = await repository.find_user(tx.session, used.user_id) if used else None
             if used is None or user is None or email_key(user.email) != email_key(used.address):
@@ -116,5 +106,5 @@ class Verification:
             )
         issued = None
         if current is not None and current.user_id == user.id:
-            issued = self._issuer.issue(replace(current, email_verified=True), now)
+            issued = self.issuer.issue(replace(current, email_verified=True), now)
         return Confirmed(user_id=used.user_id, issued=issued)

@@ -7,7 +7,7 @@ and the deletion are written here with the same attributes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 __all__ = [
     "delete_cookie",
@@ -39,16 +39,7 @@ def delete_cookie(name: str, *, secure: bool, same_site: str = "Lax") -> str:
 def read_cookies(raw_headers: Iterable[tuple[bytes, bytes]], name: str) -> list[str]:
     """Every value sent for cookie ``name`` (a browser sends several when a page of another
     path, or a sibling sub-domain, has set one of the same name: "cookie tossing")."""
-    wanted = name.encode("latin-1") + b"="
-    found = []
-    for header_name, value in raw_headers:
-        if header_name != b"cookie":
-            continue
-        for raw_part in value.split(b";"):
-            part = raw_part.strip()
-            if part.startswith(wanted):
-                found.append(part[len(wanted) :].decode("latin-1"))
-    return found
+    return list(_cookie_values(raw_headers, name))
 
 
 def tossed_paths(path: str) -> list[str]:
@@ -65,7 +56,11 @@ def delete_cookie_on(name: str, path: str, *, secure: bool, same_site: str = "La
 
 
 def read_cookie(raw_headers: Iterable[tuple[bytes, bytes]], name: str) -> str | None:
-    """The value of cookie ``name`` from raw ASGI headers, or None. Fast and lenient."""
+    """The (first) value of cookie ``name`` from raw ASGI headers, or None. Fast and lenient."""
+    return next(_cookie_values(raw_headers, name), None)
+
+
+def _cookie_values(raw_headers: Iterable[tuple[bytes, bytes]], name: str) -> Iterator[str]:
     wanted = name.encode("latin-1") + b"="
     for header_name, value in raw_headers:
         if header_name != b"cookie":
@@ -73,5 +68,4 @@ def read_cookie(raw_headers: Iterable[tuple[bytes, bytes]], name: str) -> str | 
         for raw_part in value.split(b";"):
             part = raw_part.strip()
             if part.startswith(wanted):
-                return part[len(wanted) :].decode("latin-1")
-    return None
+                yield part[len(wanted) :].decode("latin-1")

@@ -37,12 +37,27 @@ def client_info(scope: Scope) -> ClientInfo:
     )
 
 
+# ua-parser's names, in the words people know their browser and system by.
+_BROWSERS = {
+    "HeadlessChrome": "Chrome (headless)",
+    "Chrome Mobile": "Chrome",
+    "Chrome Mobile iOS": "Chrome",
+    "Firefox Mobile": "Firefox",
+    "Firefox iOS": "Firefox",
+    "Mobile Safari": "Safari",
+    "Edge Mobile": "Edge",
+}
+_SYSTEMS = {"Mac OS X": "macOS", "Chrome OS": "ChromeOS"}
+
+
 @lru_cache(maxsize=256)
 def describe_device(user_agent: str) -> str:
     """ "Firefox on Windows", from the user agent; "Unknown device" when it says nothing."""
     parsed = parse(user_agent)
     browser = parsed.user_agent.family if parsed.user_agent else None
     system = parsed.os.family if parsed.os else None
+    browser = _BROWSERS.get(browser, browser) if browser and browser != "Other" else None
+    system = _SYSTEMS.get(system, system) if system and system != "Other" else None
     if browser and system:
         return f"{browser} on {system}"
     return browser or system or "Unknown device"

@@ -1,18 +1,52 @@
-"""Jinja2 set-up: filters that show times to a person."""
+"""Jinja2 set-up: filters that show times, devices and places to a person.
+
+A time is shown in words ("Tuesday 14 July 2026 at 15:04 UTC") inside a
+``<time datetime="...">`` element, so that a machine (and ``static/app.js``, which puts it
+in the reader's own time zone) has the exact moment too. The server does not know the
+reader's time zone, so the words it writes always say "UTC".
+"""
 
 from __future__ import annotations
 
+import ipaddress
+from datetime import UTC, datetime
+
 from litestar.plugins.jinja import JinjaTemplateEngine
+from markupsafe import Markup
 
 from app.clock import to_iso
 from app.config import Settings
 from app.web.client import describe_device
 
-__all__ = ["configure", "relative", "timestamp"]
+__all__ = ["configure", "in_words", "moment", "place", "relative", "timestamp"]
+
+MONTHS = (
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+)
+DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 def timestamp(when: int) -> str:
     return to_iso(when).replace("T", " ").replace("Z", " UTC")
+
+
+def in_words(when: int) -> str:
+    """ "Tuesday 14 July 2026 at 15:04 UTC"."""
+    moment_ = datetime.fromtimestamp(when, UTC)
+    day = DAYS[moment_.weekday()]
+    month = MONTHS[moment_.month - 1]
+    return f"{day} {moment_.day} {month} {moment_.year} at {moment_:%H:%M} UTC"
 
 
 def relative(when: int, now: int) -> str:
@@ -28,10 +62,53 @@ def relative(when: int, now: int) -> str:
     return f"in {text}" if delta > 0 else ("now" if delta == 0 else f"{text} ago")
 
 
+def moment(when: int, now: int | None = None) -> Markup:
+    """``<time datetime="...">`` with the moment in words, and "(in 3 hours)" after it when
+    ``now`` is given (the server's now: the reader's clock may be another)."""
+    html = Markup('<time datetime="{iso}" data-local>{words}</time>').format(
+        iso=to_iso(when), words=in_words(when)
+    )
+    if now is not None:
+        html += Markup(' <span class="relative">({})</span>').format(relative(when, now))
+    return html
+
+
+def place(address: str | None) -> str:
+    """Where a coarse address (a /24 or /48 network, as stored) is, in words."""
+    if not address:
+        return "An unknown network"
+    try:
+        network = ipaddress.ip_network(address, strict=False)
+    except ValueError:
+        return f"Network {address}"
+    if network.is_loopback:
+        return "This computer (a local connection)"
+    if network.is_private or network.is_link_local:
+        return f"A private network ({_short(network)})"
+    return f"Network {_short(network)}"
+
+
+def _short(network: ipaddress.IPv4Network | ipaddress.IPv6Network) -> str:
+    """ "203.0.113.x" for a /24; an IPv6 /48 as its first three groups and "…"."""
+    if network.version == 4 and network.prefixlen == 24:
+        return ".".join(str(network.network_address).split(".")[:3]) + ".x"
+    if network.version == 6 and network.prefixlen == 48:
+        groups = network.network_address.exploded.split(":")[:3]
+        return ":".join(group.lstrip("0") or "0" for group in groups) + ":…"
+    return str(network)
+
+
+def device(user_agent: str | None) -> str:
+    return describe_device(user_agent or "")
+
+
 def configure(engine: JinjaTemplateEngine, settings: Settings) -> None:
     # Stat-ing every template file on every render costs more than rendering a small page.
     engine.engine.auto_reload = settings.template_auto_reload
     engine.engine.filters["timestamp"] = timestamp
     engine.engine.filters["iso"] = to_iso
+    engine.engine.filters["in_words"] = in_words
+    engine.engine.filters["place"] = place
     engine.engine.globals["relative"] = relative
-    engine.engine.globals["describe_device"] = describe_device
+    engine.engine.globals["moment"] = moment
+    engine.engine.globals["describe_device"] = device

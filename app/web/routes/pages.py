@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from litestar import Response
 from litestar.plugins.htmx import HTMXRequest
@@ -12,17 +13,24 @@ from app.web.auth_state import auth_state
 from app.web.deps import OptionalClaims
 from app.web.guard import NO_AUTH, NotSignedInError
 from app.web.htmx import page
+from app.web.origin import origin_of
 from app.web.routes import view
 
 __all__ = ["dashboard", "healthz", "index"]
 
+# How the guard served this request, for the dashboard's "How this works". The phrases
+# "token alone", "re-minting" and "rotating" are what the e2e suite looks for.
 TIERS = {
-    (1, False): "served from the token alone (inside the access window, no database query)",
-    (2, False): "served after re-minting the token (access window renewed, no database query)",
-    (3, True): "served after checking the session in the database and rotating its id",
-    (3, False): "served after checking the session in the database (the denylist could not "
-    "confirm it is current)",
+    (1, False): "From the token alone: this request was inside the access window, so it "
+    "needed no database query.",
+    (2, False): "By re-minting the token: the access window had ended, so a new token with "
+    "a new access window was issued, still without a database query.",
+    (3, True): "By checking your session in the database and rotating its secret: the token "
+    "had expired, so the session was looked up and given a new secret and a new token.",
+    (3, False): "By checking your session in the database: the list of ended sessions could "
+    "not confirm it was current.",
 }
+WELCOME_WINDOW = 120  # seconds after registering in which the dashboard says "Account created"
 
 
 @view("/", name="index")
@@ -42,13 +50,29 @@ async def dashboard(request: HTMXRequest) -> Response[Any]:
     if claims is None:
         raise NotSignedInError()
     clock: Clock = request.app.state.clock
+    now = clock.now()
     context = {
         "claims": claims,
-        "now": clock.now(),
+        "now": now,
         "tier": TIERS.get((state.authentication.tier, state.authentication.rotated), ""),
         "check_sent": request.query_params.get("check") == "sent",
+        "session_ends_at": claims.session_started_at + request.app.state.settings.session_max_age,
+        "welcome": _just_registered(request, claims.session_started_at, now),
     }
     return page(request, "dashboard.html", context, block="panels")
+
+
+def _just_registered(request: HTMXRequest, started_at: int, now: int) -> bool:
+    """The registration form sent this browser here (``303`` to ``/dashboard``, or htmx's
+    ``HX-Redirect``) a moment ago: the browser comes from our own register page with a
+    session that has just begun. Nothing in the redirect changes for it."""
+    if now - started_at > WELCOME_WINDOW:
+        return False
+    referer = request.headers.get("referer", "")
+    own = origin_of(str(request.base_url))
+    return own is not None and origin_of(referer) == own and (
+        urlsplit(referer).path == request.app.route_reverse("register")
+    )
 
 
 @view("/healthz", name="healthz", media_type="text/plain", opt=NO_AUTH)

@@ -13,7 +13,7 @@ from app.security.tokens import TokenClaims
 from app.web.auth_state import auth_state
 from app.web.csrf import SHOW_FORM
 from app.web.deps import Account, AppSettings, Client, Passwords, SignedIn
-from app.web.forms import field_text, read_form
+from app.web.forms import PASSWORD_MISMATCH, field_text, read_form
 from app.web.htmx import page, redirect
 from app.web.routes import view
 from app.web.routes.sign_in import too_many
@@ -70,6 +70,10 @@ async def change_password(
         errors["current_password"] = "Enter your current password."
     if problem := await passwords.problem(new, user.email):
         errors["new_password"] = problem
+    # The form always sends the confirmation (one typo would lock the person out); a
+    # client that posts the two fields alone is judged as before, like /register.
+    if "new_password_confirm" in form and field_text(form, "new_password_confirm") != new:
+        errors["new_password_confirm"] = PASSWORD_MISMATCH
     if errors:
         return _page(request, settings, user, status_code=422, errors=errors)
     outcome = await account.change_password(user, current, new, client)

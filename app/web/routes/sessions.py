@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import dataclass, replace
 from typing import Any
 
 from litestar import Response, post
@@ -9,13 +11,20 @@ from litestar.exceptions import NotFoundException
 from litestar.params import FromPath
 from litestar.plugins.htmx import HTMXRequest
 
+from app.auth.account import AccountService
 from app.auth.events import EventKind
+from app.db.models import Session
+from app.security.tokens import TokenClaims
 from app.web.auth_state import auth_state
+from app.web.client import describe_device
 from app.web.deps import Account, Client, SignedIn
 from app.web.htmx import is_htmx, page, redirect
 from app.web.routes import view
+from app.web.templating import in_words
 
-__all__ = ["revoke_others", "revoke_session", "sessions_page"]
+__all__ = ["SessionRow", "revoke_others", "revoke_session", "session_rows", "sessions_page"]
+
+ALREADY_ENDED = "That session had already ended."
 
 EVENT_LABELS = {
     EventKind.REGISTERED: "Account created",
@@ -34,30 +43,109 @@ EVENT_LABELS = {
 }
 
 
-@view("/sessions", name="sessions")
-async def sessions_page(request: HTMXRequest, user: SignedIn, account: Account) -> Response[Any]:
+MAX_ENDED = 1000  # "?ended=N" after "Sign out every other session": a count, not free text
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRow:
+    """One live session as the sessions page shows it."""
+
+    public_id: str
+    device: str  # "Firefox on Windows"
+    user_agent: str
+    client_addr: str
+    created_at: int
+    last_active: int
+    current: bool
+    label: str  # what its "Sign out" button says to a screen reader: which device
+
+
+def session_rows(sessions: list[Session], current: str) -> list[SessionRow]:
+    """This device first, then the most recently active; each button's name says which
+    device it signs out (and which sign-in, if two look alike)."""
+    ordered = sorted(sessions, key=lambda s: (s.public_id != current, -s.rotated_at))
+    rows: list[SessionRow] = []
+    for s in ordered:
+        device = describe_device(s.user_agent)
+        label = f"{device}, signed in {in_words(s.created_at)}"
+        rows.append(
+            SessionRow(
+                public_id=s.public_id,
+                device=device,
+                user_agent=s.user_agent,
+                client_addr=s.client_addr,
+                created_at=s.created_at,
+                last_active=s.rotated_at,
+                current=s.public_id == current,
+                label=label,
+            )
+        )
+    seen = Counter(row.label for row in rows)
+    if any(count > 1 for count in seen.values()):
+        numbered: Counter[str] = Counter()
+        for i, row in enumerate(rows):
+            if seen[row.label] > 1:
+                numbered[row.label] += 1
+                rows[i] = replace(row, label=f"{row.label} ({numbered[row.label]})")
+    return rows
+
+
+def _ended(request: HTMXRequest) -> int | None:
+    value = request.query_params.get("ended", "")
+    if not value.isdigit() or not value.isascii():
+        return None
+    return min(int(value), MAX_ENDED)
+
+
+async def _sessions_page(
+    request: HTMXRequest,
+    user: TokenClaims,
+    account: AccountService,
+    *,
+    announcement: str | None = None,
+    status_code: int = 200,
+) -> Response[Any]:
     overview = await account.overview(user)
     context = {
         "claims": user,
-        "sessions": overview.sessions,
+        "sessions": session_rows(overview.sessions, user.session_id),
         "events": overview.events,
         "now": overview.now,
         "event_labels": EVENT_LABELS,
+        "ended": _ended(request),
+        "announcement": announcement,
     }
-    return page(request, "sessions.html", context, block="sessions")
+    return page(request, "sessions.html", context, block="sessions", status_code=status_code)
+
+
+@view("/sessions", name="sessions")
+async def sessions_page(request: HTMXRequest, user: SignedIn, account: Account) -> Response[Any]:
+    return await _sessions_page(request, user, account)
 
 
 @post("/sessions/{public_id:str}/revoke", name="session_revoke")
 async def revoke_session(
     request: HTMXRequest, public_id: FromPath[str], user: SignedIn, account: Account, client: Client
 ) -> Response[Any]:
+    device = None
+    if is_htmx(request):  # the announcement names the device: read it before it goes
+        before = await account.overview(user)
+        device = next(
+            (describe_device(s.user_agent) for s in before.sessions if s.public_id == public_id),
+            None,
+        )
     if not await account.revoke(user, public_id, client):
+        if is_htmx(request):  # ended meanwhile (another tab): the list as it is now
+            return await _sessions_page(
+                request, user, account, announcement=ALREADY_ENDED, status_code=404
+            )
         raise NotFoundException()
     if public_id == user.session_id:  # ending this very session is signing out
         auth_state(request).sign_out()
         return redirect(request, request.app.route_reverse("login"))
-    if is_htmx(request):
-        return Response("", status_code=200, media_type="text/html")  # the row is swapped away
+    if is_htmx(request):  # the refreshed list and activity log, saying what happened
+        announcement = f"{device or 'That device'} was signed out."
+        return await _sessions_page(request, user, account, announcement=announcement)
     return redirect(request, request.app.route_reverse("sessions"))
 
 
@@ -65,5 +153,5 @@ async def revoke_session(
 async def revoke_others(
     request: HTMXRequest, user: SignedIn, account: Account, client: Client
 ) -> Response[Any]:
-    await account.revoke_others(user, client)
-    return redirect(request, request.app.route_reverse("sessions"))
+    ended = await account.revoke_others(user, client)
+    return redirect(request, request.app.route_reverse("sessions") + f"?ended={ended}")
