@@ -24,6 +24,7 @@ from tests.support.backends import BACKENDS, DEFAULT_BACKENDS, Backend, Servers
 from tests.support.browser import Browser
 from tests.support.database import Database
 from tests.support.settings import BASE_URL, START, make_settings
+from tests.support.smtp import MailCatcher
 from tests.support.statements import StatementLog, recording
 
 
@@ -72,6 +73,21 @@ def clock() -> TestClock:
 @pytest.fixture
 def settings(tmp_path: Path, backend_overrides: dict[str, str]) -> Settings:
     return make_settings(tmp_path, **backend_overrides)
+
+
+@pytest.fixture
+def mail() -> Iterator[MailCatcher]:
+    """A real SMTP server of this test's own."""
+    catcher = MailCatcher().start()
+    yield catcher
+    catcher.stop()
+
+
+@pytest.fixture
+def mail_settings(tmp_path: Path, backend_overrides: dict[str, str], mail: MailCatcher) -> Settings:
+    """Settings whose mail goes to ``mail``, sent at once (a module that sends mail makes
+    these its ``settings``)."""
+    return make_settings(tmp_path, smtp_url=mail.url, outbox_poll=0.05, **backend_overrides)
 
 
 @pytest.fixture

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -18,7 +16,7 @@ from tests.integration.test_recovery import settled
 from tests.support.browser import Browser, csrf_token, field_error
 from tests.support.database import Database
 from tests.support.hostile import ALICE
-from tests.support.settings import BASE_URL, PASSWORD, make_settings
+from tests.support.settings import BASE_URL, PASSWORD
 from tests.support.smtp import MailCatcher, link_in, text_of
 
 NEW_ADDRESS = "alice.new@example.org"
@@ -26,15 +24,8 @@ BOB = "bob@example.com"
 
 
 @pytest.fixture
-def mail() -> Iterator[MailCatcher]:
-    catcher = MailCatcher().start()
-    yield catcher
-    catcher.stop()
-
-
-@pytest.fixture
-def settings(tmp_path: Path, backend_overrides: dict[str, str], mail: MailCatcher) -> Settings:
-    return make_settings(tmp_path, smtp_url=mail.url, outbox_poll=0.05, **backend_overrides)
+def settings(mail_settings: Settings) -> Settings:
+    return mail_settings
 
 
 def _path(link: str) -> str:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -28,15 +27,8 @@ from tests.support.smtp import MailCatcher, link_in
 
 
 @pytest.fixture
-def mail() -> Iterator[MailCatcher]:
-    catcher = MailCatcher().start()
-    yield catcher
-    catcher.stop()
-
-
-@pytest.fixture
-def settings(tmp_path: Path, backend_overrides: dict[str, str], mail: MailCatcher) -> Settings:
-    return make_settings(tmp_path, smtp_url=mail.url, outbox_poll=0.05, **backend_overrides)
+def settings(mail_settings: Settings) -> Settings:
+    return mail_settings
 
 
 def test_two_senders_deliver_every_mail_exactly_once(

@@ -7,8 +7,6 @@ import hashlib
 import re
 import statistics
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -23,7 +21,7 @@ from tests.support.backends import WITH_STORES
 from tests.support.browser import HTMX, Browser, csrf_token, field_error, set_cookie_headers
 from tests.support.database import Database
 from tests.support.hostile import ALICE
-from tests.support.settings import BASE_URL, PASSWORD, make_settings
+from tests.support.settings import BASE_URL, PASSWORD
 from tests.support.smtp import MailCatcher, link_in, text_of
 
 pytestmark = pytest.mark.backends(*WITH_STORES)
@@ -35,15 +33,8 @@ TOKEN = re.compile(r"[0-9a-f]{128}")  # CSRF tokens: the one part two pages may 
 
 
 @pytest.fixture
-def mail() -> Iterator[MailCatcher]:
-    catcher = MailCatcher().start()
-    yield catcher
-    catcher.stop()
-
-
-@pytest.fixture
-def settings(tmp_path: Path, backend_overrides: dict[str, str], mail: MailCatcher) -> Settings:
-    return make_settings(tmp_path, smtp_url=mail.url, outbox_poll=0.05, **backend_overrides)
+def settings(mail_settings: Settings) -> Settings:
+    return mail_settings
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from typing import IO
 
 import httpx
 
-from tests.support.servers import free_port
+from tests.support.servers import end_process, free_port
 
 __all__ = ["REPO_ROOT", "LiveServer", "ServerClock"]
 
@@ -116,12 +116,7 @@ class LiveServer:
 
     def stop(self) -> None:
         if self._process is not None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait(timeout=10)
+            end_process(self._process, timeout=15)
             self._process = None
         if self._log is not None:
             self._log.close()

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tests.support.live import REPO_ROOT
-from tests.support.servers import free_port, wait_for_port
+from tests.support.servers import end_process, free_port, wait_for_port
 
 __all__ = ["DEPLOY_CONFIG", "Directive", "Nginx", "nginx_binary", "parse", "render"]
 
@@ -264,12 +264,7 @@ class Nginx:
     def stop(self) -> None:
         """SIGTERM (nginx's fast shutdown), then SIGKILL if it lingers; the directory goes."""
         if self._process is not None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait(timeout=10)
+            end_process(self._process)
             self._process = None
         shutil.rmtree(self.root, ignore_errors=True)
 

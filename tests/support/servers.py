@@ -20,7 +20,7 @@ import time
 from contextlib import closing
 from pathlib import Path
 
-__all__ = ["PostgresServer", "RedisServer", "free_port", "wait_for_port"]
+__all__ = ["PostgresServer", "RedisServer", "end_process", "free_port", "wait_for_port"]
 
 
 def free_port() -> int:
@@ -38,6 +38,16 @@ def wait_for_port(port: int, timeout: float = 20.0) -> None:
                 return
         time.sleep(0.05)
     raise RuntimeError(f"nothing answered on port {port} within {timeout:.0f} s")
+
+
+def end_process(process: subprocess.Popen[bytes], timeout: float = 10.0) -> None:
+    """SIGTERM, then SIGKILL if it lingers past ``timeout``; reaped either way."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
 
 
 def _pg_binary(name: str) -> str:
@@ -123,10 +133,6 @@ class RedisServer:
 
     def stop(self) -> None:
         if self._process is not None:
-            self._process.terminate()
-            try:
-                self._process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
+            end_process(self._process)
             self._process = None
         shutil.rmtree(self.root, ignore_errors=True)
