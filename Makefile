@@ -78,12 +78,13 @@ clean: ## Remove the venv, caches and var/
 
 .PHONY: bench bench-quick
 
-BENCH_DEPS := $(BIN)/python -c 'import jwt' 2>/dev/null || $(BIN)/pip install --quiet -e '.[bench]'
+BENCH_DEPS := $(BIN)/python -c 'import jwt, asyncpg, redis, psycopg' 2>/dev/null \
+  || $(BIN)/pip install --quiet -e '.[bench]'
 
-bench: $(STAMP) ## Measure the guard against the unguarded page and peers (<10 min): docs/benchmarks.md
+bench: $(STAMP) services ## The page against a bare Litestar page, peers, backends (~12 min): docs/benchmarks.md
 	@$(BENCH_DEPS)
 	$(BIN)/python -m bench
 
-bench-quick: $(STAMP) ## A one-minute subset of make bench, written to var/bench/
+bench-quick: $(STAMP) services ## A 1-2 minute subset of make bench, written to var/bench/
 	@$(BENCH_DEPS)
 	$(BIN)/python -m bench --quick

@@ -4,8 +4,9 @@
   the addresses in ``APP_TRUSTED_PROXIES`` (none by default: uvicorn would otherwise trust
   loopback, and a client could pick its own address for the throttles and the log).
 - A cap on concurrent connections per worker (``--limit-concurrency``, then ``503``), a
-  short keep-alive, a bound on an incomplete request's size. uvicorn has no timeout for a
-  client that sends its headers slowly: put a reverse proxy in front (``deploy/nginx``).
+  short keep-alive, 16 KiB at most of headers (h11: httptools has no such bound). uvicorn
+  has no timeout for a client that sends its headers slowly: put a reverse proxy in front
+  (``deploy/nginx``).
 - Cookies without ``Secure`` on an address other than loopback are refused unless
   ``APP_ALLOW_INSECURE_COOKIES=true`` says so.
 - The schema is brought to head once, before the workers start (each worker checks it
@@ -87,6 +88,9 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
         proxy_headers=bool(trusted),
         forwarded_allow_ips=trusted or "",
         server_header=False,
+        # h11, not httptools: h11 stops buffering a header block at the size below;
+        # httptools has no such bound (a 20 MB header was read whole).
+        http="h11",
         limit_concurrency=args.limit_concurrency,
         timeout_keep_alive=args.timeout_keep_alive,
         h11_max_incomplete_event_size=16 * 1024,

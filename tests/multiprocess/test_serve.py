@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -30,6 +31,19 @@ def test_no_server_header_and_head_answers(server: LiveServer) -> None:
         assert head.status_code == 200
         assert head.content == b""
         assert "server" not in head.headers
+
+
+def test_a_header_block_past_16_kib_is_refused_before_the_app(server: LiveServer) -> None:
+    """A server that buffers any header block can be made to hold megabytes per
+    connection; ``app serve`` stops reading at 16 KiB."""
+    request = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: " + b"a" * 1_000_000
+    with socket.create_connection(("127.0.0.1", server.port), timeout=10) as connection:
+        try:
+            connection.sendall(request + b"\r\n\r\n")
+            answer = connection.recv(100)
+        except ConnectionResetError:  # closed while the rest was still being sent
+            answer = b""
+    assert not answer.startswith(b"HTTP/1.1 200"), answer
 
 
 def test_a_forwarded_address_is_ignored_unless_a_proxy_is_trusted(server: LiveServer) -> None:
