@@ -22,6 +22,7 @@ from pages import RegisterPage
 from pytest_playwright import CreateContextCallback
 
 from tests.support.backends import Servers
+from tests.support.smtp import MailCatcher
 
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -77,15 +78,27 @@ def servers() -> Iterator[Servers]:
 
 
 @pytest.fixture(scope="session")
+def mail() -> Iterator[MailCatcher]:
+    """The SMTP server every deployment sends to (each test's user has an address of its
+    own, so a test reads only its own mail)."""
+    catcher = MailCatcher().start()
+    yield catcher
+    catcher.stop()
+
+
+@pytest.fixture(scope="session")
 def deployment(request: pytest.FixtureRequest) -> Deployment:
     return DEPLOYMENTS[request.param]
 
 
 @pytest.fixture(scope="session")
 def live_server(
-    deployment: Deployment, servers: Servers, tmp_path_factory: pytest.TempPathFactory
+    deployment: Deployment,
+    servers: Servers,
+    mail: MailCatcher,
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[LiveServer]:
-    env: dict[str, str] = {}
+    env = {"APP_SMTP_URL": mail.url, "APP_OUTBOX_POLL": "0.1"}
     if deployment.database == "postgres":
         env["APP_DATABASE_URL"] = servers.new_database()
     server = LiveServer(tmp_path_factory.mktemp("server"), workers=deployment.workers, env=env)

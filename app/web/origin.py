@@ -7,6 +7,10 @@ A second line behind the CSRF token, compared exactly:
   and anything else - ``CROSS-SITE`` included - are refused.
 - ``Origin``, when sent, must be this request's own origin (scheme, host and port) or
   the deployment's ``APP_BASE_URL`` origin.
+- ``Origin: null`` is what a browser sends from a page served with ``Referrer-Policy:
+  no-referrer`` (the reset and confirm pages) - and from a sandboxed frame or a
+  ``data:`` page an attacker made. It passes only with ``Sec-Fetch-Site: same-origin``,
+  which a browser sets and no page can forge.
 - Without ``Origin``, a ``Referer`` from another origin is refused.
 
 The Host itself was already checked (:mod:`app.web.gate`), so "this request's own
@@ -59,6 +63,8 @@ class SameOriginMiddleware(ASGIMiddleware):
         fetch_site = headers.get(b"sec-fetch-site")
         if fetch_site is not None and fetch_site not in _SAME:
             return False
+        if headers.get(b"origin") == b"null":
+            return fetch_site == b"same-origin"
         claimed = headers.get(b"origin") or headers.get(b"referer")
         if claimed is None:
             return True  # older browsers and non-browser clients: the CSRF token decides

@@ -294,6 +294,9 @@ def test_the_deployments_own_host_is_served_with_or_without_a_port(
         pytest.param({"Origin": "https://testserver.local:8443"}, id="origin: another port"),
         pytest.param({"Origin": "https://evil.example"}, id="origin: another host"),
         pytest.param({"Origin": "null"}, id="origin: null"),
+        pytest.param(
+            {"Origin": "null", "Sec-Fetch-Site": "cross-site"}, id="origin: null, sandboxed frame"
+        ),
         pytest.param({"Sec-Fetch-Site": "CROSS-SITE"}, id="fetch-site in capitals"),
         pytest.param({"Sec-Fetch-Site": "same-site"}, id="fetch-site: a sibling"),
         pytest.param({"Sec-Fetch-Site": "cross-site"}, id="fetch-site: cross-site"),
@@ -314,6 +317,9 @@ def test_a_state_change_from_another_origin_is_refused(
         pytest.param({"Origin": "https://testserver.local"}, id="our origin"),
         pytest.param({"Sec-Fetch-Site": "same-origin"}, id="fetch-site: same-origin"),
         pytest.param({"Referer": "https://testserver.local/login"}, id="our referer"),
+        pytest.param(  # what Chromium sends from a page with Referrer-Policy: no-referrer
+            {"Origin": "null", "Sec-Fetch-Site": "same-origin"}, id="our no-referrer page"
+        ),
     ],
 )
 def test_a_state_change_from_our_own_origin_is_accepted(
