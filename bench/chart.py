@@ -13,7 +13,9 @@ __all__ = ["ratio_chart"]
 
 _WIDTH, _LEFT, _RIGHT, _ROW, _TOP = 760, 250, 40, 30, 50
 _COLORS = {
+    "bare": "#374151",
     "floor": "#6b7280",
+    "jwe": "#d97706",
     "passthrough": "#9ca3af",
     "guarded": "#93c5fd",
     "jwt": "#d97706",
@@ -66,7 +68,7 @@ def ratio_chart(summaries: list[Summary], targets: dict[str, float], title: str)
         )
     parts.append(
         f'<text x="{_WIDTH / 2}" y="{height - 10}" text-anchor="middle" fill="#374151" '
-        'font-size="12">requests/s relative to the unguarded page (median of rounds; '
+        'font-size="12">requests/s relative to the bare Litestar page (median of rounds; '
         "whiskers: lowest and highest round)</text>"
     )
     parts.append("</svg>")

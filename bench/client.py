@@ -1,5 +1,4 @@
-"""The subject server seen as a browser sees it: forms with their CSRF token, cookies,
-and the test clock (``APP_TEST_CLOCK=1``) to move its time."""
+"""The app seen as a browser sees it: forms with their CSRF token, and cookies."""
 
 from __future__ import annotations
 
@@ -7,8 +6,6 @@ import secrets
 from http.cookies import SimpleCookie
 
 import httpx
-
-from app.clock import from_iso
 
 __all__ = ["AppClient", "cookie_from", "new_password"]
 
@@ -28,8 +25,16 @@ def cookie_from(response: httpx.Response, name: str) -> str | None:
 
 
 class AppClient:
-    def __init__(self, base_url: str, *, auth_cookie: str = "__Host-auth") -> None:
-        self.http = httpx.Client(base_url=base_url, follow_redirects=False, timeout=60)
+    """``local_address``: the client address the requests come from (any of 127.0.0.0/8),
+    so that several clients on this machine are several clients to the app's throttles."""
+
+    def __init__(
+        self, base_url: str, *, auth_cookie: str = "__Host-auth", local_address: str | None = None
+    ) -> None:
+        transport = httpx.HTTPTransport(local_address=local_address) if local_address else None
+        self.http = httpx.Client(
+            base_url=base_url, follow_redirects=False, timeout=60, transport=transport
+        )
         self.auth_cookie = auth_cookie
         self.csrf_cookie = auth_cookie.replace("auth", "csrf")
         self.csrf = self._csrf_token()
@@ -52,12 +57,15 @@ class AppClient:
     def cookie(self, token: str) -> str:
         return f"{self.csrf_header}; {self.auth_cookie}={token}"
 
-    def _post_form(self, path: str, fields: dict[str, str]) -> str:
-        response = self.http.post(
+    def post(self, path: str, fields: dict[str, str], token: str | None = None) -> httpx.Response:
+        return self.http.post(
             path,
             data={**fields, "_csrf_token": self.csrf},
-            headers={"Cookie": self.csrf_header},
+            headers={"Cookie": self.cookie(token) if token else self.csrf_header},
         )
+
+    def _signed_in(self, path: str, fields: dict[str, str]) -> str:
+        response = self.post(path, fields)
         token = cookie_from(response, self.auth_cookie)
         if response.status_code != 303 or not token:
             raise RuntimeError(f"POST {path}: {response.status_code} {response.text[:300]}")
@@ -65,18 +73,15 @@ class AppClient:
 
     def register(self, email: str, password: str) -> str:
         fields = {"email": email, "password": password, "password_confirm": password}
-        return self._post_form("/register", fields)
+        return self._signed_in("/register", fields)
 
     def login(self, email: str, password: str) -> str:
-        return self._post_form("/login", {"email": email, "password": password})
+        return self._signed_in("/login", {"email": email, "password": password})
 
-    def now(self) -> int:
-        return from_iso(self.http.get("/_test/clock").json()["now"])
-
-    def advance(self, seconds: int) -> int:
-        response = self.http.post("/_test/clock", json={"advance": seconds})
-        response.raise_for_status()
-        return from_iso(response.json()["now"])
+    def logout(self, token: str) -> None:
+        response = self.post("/logout", {}, token)
+        if response.status_code != 303:
+            raise RuntimeError(f"POST /logout: {response.status_code} {response.text[:300]}")
 
     def page(self, path: str, token: str | None) -> httpx.Response:
         cookie = self.cookie(token) if token else self.csrf_header

@@ -23,7 +23,10 @@ PACKAGES = (
     "pyjwt",
     "sqlalchemy",
     "aiosqlite",
+    "asyncpg",
+    "redis",
     "argon2-cffi",
+    "zxcvbn",
 )
 
 
@@ -66,6 +69,6 @@ def describe_machine() -> dict[str, str]:
         "memory": f"{_memory_gib():.0f} GiB",
         "kernel": f"{platform.system()} {platform.release()}",
         "Python": f"{platform.python_implementation()} {platform.python_version()}",
-        "load generator": wrk_version(),
+        "load generator": wrk_version() + " (pinned with taskset)",
         **{package: _version(package) for package in PACKAGES},
     }

@@ -1,4 +1,4 @@
-"""How long and how hard: the full run and the one-minute subset."""
+"""How long and how hard: the full run (under ~12 minutes) and the quick subset."""
 
 from __future__ import annotations
 
@@ -18,11 +18,28 @@ class Plan:
     probe_seconds: float
     probe_rounds: int
     storm_clients: int
+    flood_clients: int
+    backend_rounds: int  # tier 1 on each backend, 1 and 2 workers
+    revocations: int  # per backend, for the propagation figure
+    tier3_rounds: int  # tier 3 under concurrent rotations, per backend
+    tier3_connections: int
     sizes: tuple[int, ...]
     rotation_rounds: int
     rotation_per_round: int
     concurrency: tuple[int, ...]
     skip: tuple[str, ...] = ()  # throughput variants left out
+    one_hasher: bool = True  # the storm also on a server with APP_HASH_CONCURRENCY=1
+    inprocess_requests: int = 10_000  # per variant, the ASGI app called directly
+    inprocess_kinds: tuple[str, ...] = (
+        "bare",
+        "floor",
+        "tier1",
+        "tier1-nofreeze",
+        "tier2",
+        "jwe",
+        "jwt",
+        "session",
+    )
 
 
 FULL = Plan(
@@ -30,11 +47,16 @@ FULL = Plan(
     rounds=7,
     seconds=3,
     warmup=2,
-    connections=8,
+    connections=16,
     probe_rate=200,
     probe_seconds=5,
     probe_rounds=3,
     storm_clients=4,
+    flood_clients=16,
+    backend_rounds=5,
+    revocations=100,
+    tier3_rounds=3,
+    tier3_connections=8,
     sizes=(1_000, 1_000_000),
     rotation_rounds=3,
     rotation_per_round=300,
@@ -42,17 +64,25 @@ FULL = Plan(
 )
 QUICK = Plan(
     name="quick",
-    rounds=5,
+    rounds=3,
     seconds=1,
     warmup=1,
-    connections=8,
+    connections=16,
     probe_rate=200,
     probe_seconds=2,
     probe_rounds=1,
     storm_clients=4,
+    flood_clients=16,
+    backend_rounds=3,
+    revocations=20,
+    tier3_rounds=2,
+    tier3_connections=8,
     sizes=(1_000, 100_000),
     rotation_rounds=2,
     rotation_per_round=100,
     concurrency=(1, 2),
-    skip=("passthrough", "tier3"),  # tier 3 is still timed in the rotation section
+    skip=("passthrough", "guarded"),
+    one_hasher=False,
+    inprocess_requests=3000,
+    inprocess_kinds=("bare", "tier1", "jwe"),
 )

@@ -24,8 +24,17 @@ class Connection:
     def request_bytes(self, path: str, cookie: str) -> bytes:
         return f"GET {path} HTTP/1.1\r\nHost: {self._host}\r\nCookie: {cookie}\r\n\r\n".encode()
 
+    @staticmethod
+    def request_for(host: str, port: int, path: str, cookie: str) -> bytes:
+        return f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nCookie: {cookie}\r\n\r\n".encode()
+
     def send(self, request: bytes) -> int:
         """Send one request, read the whole response; return its status."""
+        return self.exchange(request)[0]
+
+    def exchange(self, request: bytes) -> tuple[int, dict[bytes, bytes]]:
+        """Send one request, read the whole response; its status and headers (lower-case
+        names; of a repeated header, the last)."""
         self._sock.sendall(request)
         buffer = b""
         while b"\r\n\r\n" not in buffer:
@@ -36,17 +45,17 @@ class Connection:
         head, _, body = buffer.partition(b"\r\n\r\n")
         lines = head.split(b"\r\n")
         status = int(lines[0].split()[1])
-        length = 0
+        headers = {}
         for line in lines[1:]:
             name, _, value = line.partition(b":")
-            if name.strip().lower() == b"content-length":
-                length = int(value)
+            headers[name.strip().lower()] = value.strip()
+        length = int(headers.get(b"content-length", b"0"))
         while len(body) < length:
             chunk = self._sock.recv(65536)
             if not chunk:
                 raise ConnectionError("the server closed the connection")
             body += chunk
-        return status
+        return status, headers
 
     def timed(self, path: str, cookie: str) -> tuple[int, float]:
         """(status, seconds) of one request sent now."""

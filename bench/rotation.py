@@ -19,8 +19,8 @@ from pathlib import Path
 from app.config import Settings
 from bench.openloop import percentile
 from bench.rawhttp import Connection
-from bench.servers import HOST, Server
-from bench.sessions_db import SessionMinter, add_user, create_schema, fill
+from bench.servers import APP_CPUS, HOST, Server, start_all
+from bench.sessions_db import Minter, fill, migrated, sqlite_url
 
 __all__ = ["RotationResult", "measure_rotation"]
 
@@ -78,18 +78,19 @@ def measure_rotation(
         for rows in sizes:
             data_dir = work / f"rows-{rows}"
             db = data_dir / "app.db"
-            create_schema(db)
+            minter = Minter(migrated(sqlite_url(data_dir)), data_dir, settings)
             now = int(time.time())
-            user_id = add_user(db, _EMAIL, now)
-            minter = SessionMinter(data_dir, settings, user_id=user_id, email=_EMAIL)
-            tokens = minter.mint(min(needed, rows), now)
-            current = minter.mint(1, now, age=0)[0]  # tier 1: the reference
+            user_id = minter.add_user(_EMAIL, now)
+            tokens = minter.tier3(user_id, _EMAIL, min(needed, rows))
+            [current] = minter.tier1(user_id, _EMAIL)  # tier 1: the reference
+            minter.close()
             seconds = fill(db, rows - len(tokens) - 1, user_id=user_id, now=now)
             say(f"  {rows:>9,} rows written in {seconds:.1f} s")
             results.append(RotationResult(rows=rows, fill_seconds=seconds))
             pools.append([f"{cookie_name}={t}" for t in tokens])
             tier1.append(f"{cookie_name}={current}")
-            servers.append(Server(f"rows-{rows}", "bench.subject:create", data_dir).start())
+            servers.append(Server(f"rows-{rows}", "bench.subject:create", data_dir, cpus=APP_CPUS))
+        start_all(servers)
         for index, (server, pool) in enumerate(zip(servers, pools, strict=True)):
             _batch(server, [pool.pop() for _ in range(10)] + [tier1[index]] * 50)  # warm-up
         for number in range(rounds):

@@ -1,8 +1,8 @@
 """``python -m bench [--quick]``: every measurement, then the report and the chart.
 
-The full run writes ``docs/benchmarks.md`` and ``docs/bench.svg``; ``--quick`` (a one
-minute subset) writes beside the raw results in ``var/bench/``; ``--render`` rewrites
-them from saved results without measuring.
+The full run writes ``docs/benchmarks.md`` and ``docs/bench.svg``; ``--quick`` (a short
+subset) writes beside the raw results in ``var/bench/``; ``--render`` rewrites them from
+saved results without measuring.
 """
 
 from __future__ import annotations
@@ -20,8 +20,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench.backends import measure_backends
 from bench.chart import ratio_chart
 from bench.cpu import CpuMeter
+from bench.inprocess import measure_inprocess
 from bench.logins import measure_argon2
 from bench.machine import describe_machine, git_revision
 from bench.micro import measure_micro
@@ -36,10 +38,14 @@ from bench.wrk import ensure_wrk
 
 __all__ = ["main"]
 
+# PyJWT (the JWTCookieAuth peer), uvloop + httptools (every server), the PostgreSQL and
+# Redis deployments (asyncpg, redis; psycopg makes their databases).
+_NEEDED = ("jwt", "uvloop", "httptools", "asyncpg", "redis", "psycopg")
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="a one-minute subset")
+    parser.add_argument("--quick", action="store_true", help="a short subset (1-2 minutes)")
     parser.add_argument("--out", type=Path, help="the Markdown report")
     parser.add_argument("--svg", type=Path, help="the chart")
     parser.add_argument(
@@ -58,8 +64,9 @@ def main(argv: list[str] | None = None) -> int:
     # A plain kill still stops the servers this run started (the ExitStacks unwind).
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     ensure_wrk()
-    if importlib.util.find_spec("jwt") is None:
-        raise SystemExit("PyJWT is missing: pip install -e '.[bench]'")
+    missing = [m for m in _NEEDED if importlib.util.find_spec(m) is None]
+    if missing:
+        raise SystemExit(f"{', '.join(missing)} missing: pip install -e '.[bench]'")
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     cpu = CpuMeter().start()
@@ -74,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     results["statements"] = [
         {
             "name": s.name,
-            "count": len(s.statements),
+            "count": s.count,
             "transactions": s.transactions,
             "summary": s.summary,
         }
@@ -84,7 +91,12 @@ def main(argv: list[str] | None = None) -> int:
     results["argon2"] = asdict(measure_argon2(plan.concurrency))
     say("per-operation costs (in-process)")
     results["micro"] = measure_micro()
+    say(f"each page in-process ({plan.inprocess_requests:,} requests, a process each)")
+    results["inprocess"] = measure_inprocess(
+        plan.inprocess_kinds, plan.inprocess_requests, work, say
+    )
     measure_served(plan, work, results)
+    measure_backends(plan, work, results, say)
     say(f"rotation latency at {', '.join(f'{n:,}' for n in plan.sizes)} session rows")
     rotation = measure_rotation(
         work,
@@ -119,5 +131,5 @@ def _write(results: dict[str, Any], out: Path, svg: Path) -> None:
     out.parent.mkdir(parents=True, exist_ok=True)
     svg.parent.mkdir(parents=True, exist_ok=True)
     summaries = [Summary(**s) for s in results["throughput"]]
-    svg.write_text(ratio_chart(summaries, TARGETS, "Throughput vs the unguarded page"))
+    svg.write_text(ratio_chart(summaries, TARGETS, "Throughput vs a bare Litestar page"))
     out.write_text(render_report(results, chart=os.path.relpath(svg, out.parent)))

@@ -1,17 +1,20 @@
-"""The measurements that need running servers: throughput of every variant, interleaved,
-then the fast path during a login storm.
+"""The measurements on running servers, one worker each: throughput of every variant,
+interleaved; then the fast path during a login storm and during a strength flood.
 
-One app under test (``bench.subject``) serves the unguarded page, the pass-through page and
-the tiers; the peers run beside it; a second instance with ``APP_HASH_CONCURRENCY=1``
-joins for the storm comparison.
+Throughput: the app under test (``bench.subject``, SQLite, the system clock) serves its
+unguarded page, the pass-through page and the tiers; the bare reference and the peers
+run beside it, each in its own process. Every server is pinned to one core and wrk to
+the other. Tokens are minted offline (:mod:`bench.sessions_db`).
+
+Storm and flood: two more instances of the app, not pinned (argon2 and zxcvbn run beside
+the event loop, as deployed): one as shipped, one with ``APP_HASH_CONCURRENCY=1``.
 """
 
 from __future__ import annotations
 
 import contextlib
-import sqlite3
+import sys
 import time
-from contextlib import closing
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -21,37 +24,38 @@ import httpx
 from app.config import Settings
 from app.web.routes.pages import TIERS
 from bench.client import AppClient, cookie_from, new_password
-from bench.peers import LOGIN
+from bench.page import EMAIL
+from bench.peers import JWE_COOKIE, LOGIN
 from bench.plan import Plan
-from bench.servers import Server
-from bench.sessions_db import SessionMinter
-from bench.storm import StormTarget, measure_storm
+from bench.servers import APP_CPUS, Server, start_all
+from bench.sessions_db import Minter, migrated, sqlite_url
+from bench.storm import LoadTarget, measure_under_load, storm_command, storm_summary
 from bench.subject import FLOOR, GUARDED_ONE_DEPENDENCY, PASSTHROUGH
 from bench.throughput import Variant, interleave, summarize
 
-__all__ = ["measure_served", "say"]
+__all__ = ["SUBJECT_ENV", "expect_tier", "measure_served", "say"]
 
-_SUBJECT_ENV = {
-    "APP_TEST_CLOCK": "1",  # tokens are minted by logging in, time moved by /_test/clock
-    # One client address signs in thousands of times; the throttle still runs, never trips.
+SUBJECT_ENV = {
+    # The storm signs in thousands of times from one address: the throttle still counts
+    # every attempt, and never trips.
     "APP_IP_MAX_ATTEMPTS": "1000000000",
 }
 
 
+_BEGUN = time.monotonic()
+
+
 def say(text: str) -> None:
-    print(text, flush=True)
+    """Progress, with the minutes and seconds since the run began."""
+    elapsed = int(time.monotonic() - _BEGUN)
+    print(f"[{elapsed // 60:2d}:{elapsed % 60:02d}] {text}", flush=True)
 
 
-def _user_id(data_dir: Path, email: str) -> int:
-    with closing(sqlite3.connect(data_dir / "app.db")) as connection:
-        row = connection.execute("SELECT id FROM users WHERE email = ?", (email,)).fetchone()
-    return int(row[0])
-
-
-def _expect_tier(client: AppClient, token: str, tier: int) -> None:
-    response = client.page("/dashboard", token)
+def expect_tier(url: str, cookie: str, tier: tuple[int, bool]) -> httpx.Response:
+    response = httpx.get(url + "/dashboard", headers={"Cookie": cookie})
     if response.status_code != 200 or TIERS[tier] not in response.text:
-        raise RuntimeError(f"a tier-{tier} token was not served by tier {tier}")
+        raise RuntimeError(f"{url}: a tier-{tier[0]} token was not served by tier {tier[0]}")
+    return response
 
 
 def _peer_cookie(server: Server, name: str) -> str:
@@ -63,64 +67,49 @@ def _peer_cookie(server: Server, name: str) -> str:
         raise RuntimeError(f"{server.name}: {LOGIN} set no cookie")
     cookie = f"{csrf_name}={csrf}; {name}={token}"
     check = httpx.get(server.url + "/dashboard", headers={"Cookie": cookie})
-    if check.status_code != 200:
+    if check.status_code != 200 or "bench@example.com" not in check.text:
         raise RuntimeError(f"{server.name}: /dashboard answered {check.status_code}")
     return cookie
 
 
-def _storm_target(key: str, label: str, server: Server) -> StormTarget:
-    client = AppClient(server.url, auth_cookie=Settings().auth_cookie_name)
-    try:
-        email, password = "storm@example.com", new_password()
-        client.register(email, password)
-        tier1 = client.login(email, password)
-        _expect_tier(client, tier1, 1)
-        return StormTarget(key, label, server, client.cookie(tier1), email, password)
-    finally:
-        client.close()
+def _body_bytes(url: str, cookie: str) -> int:
+    response = httpx.get(url, headers={"Cookie": cookie})
+    if response.status_code != 200:
+        raise RuntimeError(f"{url}: {response.status_code}")
+    return len(response.content)
 
 
-def measure_served(plan: Plan, work: Path, results: dict[str, Any]) -> None:
+def _throughput(plan: Plan, work: Path, results: dict[str, Any]) -> None:
     settings = Settings()
-    subject = Server("subject", "bench.subject:create", work / "subject", _SUBJECT_ENV)
-    jwt_peer = Server("jwt", "bench.peers:create_jwt", work / "jwt")
-    session_peer = Server("session", "bench.peers:create_session", work / "session")
-    one_hasher = Server(
-        "one-hasher",
-        "bench.subject:create",
-        work / "one-hasher",
-        {**_SUBJECT_ENV, "APP_HASH_CONCURRENCY": "1"},
-    )
+    subject_dir = work / "subject"
+    url = migrated(sqlite_url(subject_dir))
+    minter = Minter(url, subject_dir, settings)  # the key set first, then the server
+    user_id = minter.add_user(EMAIL)
+    servers = [
+        subject := Server("subject", "bench.subject:create", subject_dir, SUBJECT_ENV),
+        bare := Server("bare", "bench.bare:create", work / "bare"),
+        jwe_peer := Server("jwe", "bench.peers:create_jwe", work / "jwe"),
+        jwt_peer := Server("jwt", "bench.peers:create_jwt", work / "jwt"),
+        session_peer := Server("session", "bench.peers:create_session", work / "session"),
+    ]
     with contextlib.ExitStack() as stack:
-        for server in (subject, jwt_peer, session_peer):
+        for server in servers:
+            server.cpus = APP_CPUS
             stack.callback(server.stop)
-            server.start()
+        start_all(servers)
+        stack.callback(minter.close)
         client = AppClient(subject.url, auth_cookie=settings.auth_cookie_name)
         stack.callback(client.close)
-        email, password = "bench@example.com", new_password()
-        client.register(email, password)
-        tier2 = client.login(email, password)
-        client.advance(settings.access_ttl + 60)  # tier2 is now past its access window
-        tier1 = client.login(email, password)
-        _expect_tier(client, tier1, 1)
-        _expect_tier(client, tier2, 2)
-        minter = SessionMinter(
-            subject.data_dir, settings, user_id=_user_id(subject.data_dir, email), email=email
-        )
-        _expect_tier(client, minter.mint(1, client.now())[0], 3)
-        results["cookie_bytes"] = len(f"{settings.auth_cookie_name}={tier1}")
-        pools = work / "pools"
-        pools.mkdir(exist_ok=True)
-
-        def tier3_pool(count: int) -> Path:
-            path = pools / f"tokens-{time.monotonic_ns()}.txt"
-            path.write_text("\n".join(minter.mint(count, client.now())) + "\n")
-            return path
-
-        dashboard = subject.url + "/dashboard"
+        [tier1] = minter.tier1(user_id, EMAIL)
+        [tier2] = minter.tier2(user_id, EMAIL)
         t1 = client.cookie(tier1)
+        expect_tier(subject.url, t1, (1, False))
+        expect_tier(subject.url, client.cookie(tier2), (2, False))
+        results["cookie_bytes"] = len(f"{settings.auth_cookie_name}={tier1}")
+        dashboard = subject.url + "/dashboard"
         variants = [
-            Variant("floor", "unguarded page (skip_auth)", subject.url + FLOOR, t1),
+            Variant("bare", "bare Litestar page", bare.url + "/dashboard", t1),
+            Variant("floor", "unguarded page (NO_AUTH)", subject.url + FLOOR, t1),
             Variant("passthrough", "pass-through ASGIMiddleware", subject.url + PASSTHROUGH, t1),
             Variant("tier1", "tier 1: token, cached", dashboard, t1),
             Variant(
@@ -128,12 +117,10 @@ def measure_served(plan: Plan, work: Path, results: dict[str, Any]) -> None:
             ),
             Variant("tier2", "tier 2: renew (re-mint)", dashboard, client.cookie(tier2)),
             Variant(
-                "tier3",
-                "tier 3: rotate (SQLite)",
-                dashboard,
-                client.csrf_header,
-                pool=tier3_pool,
-                token_cookie=settings.auth_cookie_name,
+                "jwe",
+                "minimal JWE guard (no cache)",
+                jwe_peer.url + "/dashboard",
+                _peer_cookie(jwe_peer, JWE_COOKIE),
             ),
             Variant(
                 "jwt",
@@ -149,7 +136,11 @@ def measure_served(plan: Plan, work: Path, results: dict[str, Any]) -> None:
             ),
         ]
         variants = [v for v in variants if v.key not in plan.skip]
-        say(f"throughput: {plan.rounds} rounds x {len(variants)} variants x {plan.seconds} s")
+        results["page_bytes"] = {v.key: _body_bytes(v.url, v.cookie) for v in variants}
+        say(
+            f"throughput: {plan.rounds} rounds x {len(variants)} variants x {plan.seconds} s,"
+            f" {plan.connections} connections"
+        )
         interleave(
             variants,
             rounds=plan.rounds,
@@ -158,25 +149,74 @@ def measure_served(plan: Plan, work: Path, results: dict[str, Any]) -> None:
             connections=plan.connections,
             say=say,
         )
-        results["throughput"] = [asdict(s) for s in summarize(variants)]
+        results["throughput"] = [asdict(s) for s in summarize(variants, floor="floor")]
         results["runs"] = {v.key: [asdict(r) | {"rps": r.rps} for r in v.runs] for v in variants}
-        jwt_peer.stop()
-        session_peer.stop()
+        results["rss_mib"] = {s.name: s.rss_kib() / 1024 for s in servers}
 
-        stack.callback(one_hasher.stop)
-        one_hasher.start()
-        targets = [
-            StormTarget(
-                "default", "as shipped (CPU count - 1 hashes at once)", subject, t1, email, password
-            ),
-            _storm_target("one", "APP_HASH_CONCURRENCY=1", one_hasher),
-        ]
-        say(f"fast path under a {plan.storm_clients}-client login storm")
-        results["storm"] = measure_storm(
+
+def _load_target(key: str, label: str, server: Server) -> LoadTarget:
+    """A registered user (a real password, for the storm's logins) and a tier-1 cookie."""
+    settings = Settings()
+    client = AppClient(server.url, auth_cookie=settings.auth_cookie_name)
+    try:
+        email, password = f"storm-{key}@example.com", new_password()
+        client.register(email, password)
+        token = client.login(email, password)
+        cookie = client.cookie(token)
+        expect_tier(server.url, cookie, (1, False))
+        return LoadTarget(key, label, server, cookie, email, password)
+    finally:
+        client.close()
+
+
+def _flood_command(clients: int) -> Any:
+    def command(target: LoadTarget, seconds: float) -> list[str]:
+        return [
+            sys.executable, "-m", "bench.flood", target.server.url, target.email,
+            "--clients", str(clients), "--seconds", str(seconds),
+        ]  # fmt: skip
+
+    return command
+
+
+def _under_load(plan: Plan, work: Path, results: dict[str, Any]) -> None:
+    shipped = Server("shipped", "bench.subject:create", work / "shipped", SUBJECT_ENV)
+    one = Server(
+        "one-hasher", "bench.subject:create", work / "one-hasher",
+        {**SUBJECT_ENV, "APP_HASH_CONCURRENCY": "1"},
+    )  # fmt: skip
+    servers = [shipped, one] if plan.one_hasher else [shipped]
+    with contextlib.ExitStack() as stack:
+        for server in servers:
+            stack.callback(server.stop)
+        start_all(servers)
+        targets = [_load_target("default", "as shipped (CPU count - 1 hashes at once)", shipped)]
+        if plan.one_hasher:
+            targets.append(_load_target("one", "APP_HASH_CONCURRENCY=1", one))
+        clients = plan.storm_clients
+        say(f"fast path under a {clients}-client login storm")
+        storms = measure_under_load(
             targets,
+            lambda target, seconds: storm_command(target, seconds, clients),
             rate=plan.probe_rate,
             seconds=plan.probe_seconds,
             rounds=plan.probe_rounds,
-            clients=plan.storm_clients,
             say=say,
         )
+        results["storm"] = [storm_summary(s, clients) for s in storms]
+        say(f"fast path under a {plan.flood_clients}-client strength flood")
+        results["flood"] = measure_under_load(
+            targets[:1],
+            _flood_command(plan.flood_clients),
+            rate=plan.probe_rate,
+            seconds=plan.probe_seconds,
+            rounds=plan.probe_rounds,
+            say=say,
+        )
+        for summary in results["flood"]:
+            summary["clients"] = plan.flood_clients
+
+
+def measure_served(plan: Plan, work: Path, results: dict[str, Any]) -> None:
+    _throughput(plan, work, results)
+    _under_load(plan, work, results)

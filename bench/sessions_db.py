@@ -1,18 +1,22 @@
-"""Session rows written straight into the app's SQLite file, and their tier-3 tokens.
+"""Users, session rows and their tokens, written straight into a deployment's database.
 
-A tier-3 request rotates its session, so a stream of them needs a fresh session each.
-Logging in thousands of times would measure argon2, so :class:`SessionMinter` writes
-the rows that a login writes (the same columns as ``AuthService._start_session``) with
-SQL and encrypts their tokens with the server's own key set, as issued one token
-lifetime ago: past ``exp``, inside the session's idle and absolute lifetimes.
+Throughput is measured on the system clock (with ``APP_TEST_CLOCK`` every request reads
+the deployment's clock from the database), so tokens of any age are minted offline:
+:class:`Minter` inserts the rows a login inserts (the same columns as
+``app.auth.starting.start_session``) and encrypts their claims with the deployment's own key
+set (``<data_dir>/keys.json``, created here before the server starts), issued ``age``
+seconds ago: 0 for tier 1, past the access window for tier 2, past the token lifetime
+(inside the session's) for tier 3. SQLite or PostgreSQL, through a synchronous
+SQLAlchemy engine (psycopg for PostgreSQL).
 
-:func:`fill` bulk-loads filler rows (random hashes) to give the table a size: indexes
-are dropped, rows inserted with ``executemany``, indexes rebuilt (faster than
-inserting into five B-trees row by row).
+:func:`migrated` brings a new SQLite file to the schema (the app's own Alembic
+migrations); :func:`fill` bulk-loads filler sessions into one (random hashes; indexes
+dropped, ``executemany``, indexes rebuilt: faster than five B-trees row by row).
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
 import secrets
@@ -21,108 +25,149 @@ import time
 from contextlib import closing
 from pathlib import Path
 
-from sqlalchemy import create_engine
-from sqlmodel import SQLModel
+import sqlalchemy
+from sqlalchemy.engine import make_url
 
+from app.auth.emails import email_key
 from app.auth.lifetimes import Policy, mint, session_expiry
 from app.config import Settings
-from app.db import models  # noqa: F401  (the tables)
+from app.db import migrate
+from app.db.engine import create_engine
 from app.security.keys import load_or_create_keyset
 from app.security.tokens import TokenCodec
+from app.wiring import policy_of
 
-__all__ = ["SessionMinter", "create_schema", "fill", "policy_of"]
+__all__ = ["Minter", "fill", "migrated", "sqlite_url"]
 
-_INSERT_SESSION = (
+_INSERT_SESSION = sqlalchemy.text(
     "INSERT INTO sessions (public_id, user_id, secret_hash, previous_secret_hash, created_at,"
-    " rotated_at, expires_at, absolute_expires_at, user_agent, client_addr)"
-    " VALUES (?, ?, ?, NULL, ?, ?, ?, ?, ?, ?)"
+    " rotated_at, expires_at, absolute_expires_at, user_agent, client_addr) VALUES"
+    " (:public_id, :user_id, :secret_hash, NULL, :created_at, :rotated_at, :expires_at,"
+    " :absolute_expires_at, :user_agent, :client_addr)"
+)
+_INSERT_USER = sqlalchemy.text(
+    "INSERT INTO users (email, email_key, password_hash, created_at, email_verified_at)"
+    " VALUES (:email, :email_key, :password_hash, :created_at, NULL)"
 )
 
 
-def policy_of(settings: Settings) -> Policy:
-    return Policy(
-        access_ttl=settings.access_ttl,
-        token_ttl=settings.token_ttl,
-        session_ttl=settings.session_ttl,
-        session_max_age=settings.session_max_age,
-        rotation_grace=settings.rotation_grace,
-    )
+def sqlite_url(data_dir: Path) -> str:
+    return f"sqlite+aiosqlite:///{data_dir / 'app.db'}"
 
 
-def create_schema(db_path: Path) -> None:
-    """The app's tables, as its start-up would create them."""
-    db_path.parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(f"sqlite:///{db_path}")
-    SQLModel.metadata.create_all(engine)
-    engine.dispose()
+def migrated(url: str) -> str:
+    """Bring the database at ``url`` (the app's async URL) to head; returns the URL."""
+
+    async def run() -> None:
+        engine = create_engine(url, pool_size=1, max_overflow=0)
+        try:
+            await migrate.upgrade(engine)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())
+    return url
 
 
-def _connect(db_path: Path) -> sqlite3.Connection:
-    connection = sqlite3.connect(db_path, timeout=30)
-    connection.execute("PRAGMA busy_timeout=30000")
-    return connection
+def _sync_url(url: str) -> str:
+    parsed = make_url(url)
+    driver = "sqlite" if parsed.get_backend_name() == "sqlite" else "postgresql+psycopg"
+    return parsed.set(drivername=driver).render_as_string(hide_password=False)
 
 
-class SessionMinter:
-    """Sessions of one user, with tokens already past their lifetime (tier 3)."""
+class Minter:
+    """Sessions of users of one deployment, and tokens for them of any age."""
 
-    def __init__(self, data_dir: Path, settings: Settings, *, user_id: int, email: str) -> None:
-        self._db = data_dir / "app.db"
-        self._codec = TokenCodec(load_or_create_keyset(data_dir / "keys.json", int(time.time())))
-        self._policy = policy_of(settings)
-        self._user_id = user_id
-        self._email = email
+    def __init__(self, url: str, data_dir: Path, settings: Settings | None = None) -> None:
+        self._engine = sqlalchemy.create_engine(_sync_url(url), poolclass=sqlalchemy.NullPool)
+        keys = load_or_create_keyset(data_dir / "keys.json", int(time.time()))
+        self._codec = TokenCodec(keys)
+        self.policy: Policy = policy_of(settings or Settings())
 
-    def mint(self, count: int, now: int, *, age: int | None = None) -> list[str]:
-        """``count`` new sessions and a token for each, issued ``age`` seconds before ``now``:
-        by default one token lifetime and a minute, so each is due for rotation (tier 3)."""
-        started = now - (self._policy.token_ttl + 60 if age is None else age)
-        absolute = started + self._policy.session_max_age
-        expires = session_expiry(started, absolute, self._policy)
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def add_user(self, email: str, now: int | None = None) -> int:
+        now = int(time.time()) if now is None else now
+        with self._engine.begin() as connection:
+            connection.execute(
+                _INSERT_USER,
+                {
+                    "email": email,
+                    "email_key": email_key(email),
+                    "password_hash": "$argon2id$not-a-password",
+                    "created_at": now,
+                },
+            )
+            found = connection.execute(
+                sqlalchemy.text("SELECT id FROM users WHERE email_key = :key"),
+                {"key": email_key(email)},
+            ).scalar_one()
+        return int(found)
+
+    def mint(
+        self, user_id: int, email: str, count: int, *, age: int, now: int | None = None
+    ) -> list[str]:
+        """``count`` new sessions of the user and a token for each, issued ``age`` seconds
+        before ``now`` (the session started then too)."""
+        now = int(time.time()) if now is None else now
+        started = now - age
+        absolute = started + self.policy.session_max_age
+        expires = session_expiry(started, absolute, self.policy)
         rows, tokens = [], []
         for _ in range(count):
             secret = secrets.token_urlsafe(32)
             public_id = secrets.token_urlsafe(16)
             rows.append(
-                (
-                    public_id,
-                    self._user_id,
-                    hashlib.sha256(secret.encode()).hexdigest(),
-                    started,
-                    started,
-                    expires,
-                    absolute,
-                    "wrk",
-                    "127.0.0.0/24",
-                )
+                {
+                    "public_id": public_id,
+                    "user_id": user_id,
+                    "secret_hash": hashlib.sha256(secret.encode()).hexdigest(),
+                    "created_at": started,
+                    "rotated_at": started,
+                    "expires_at": expires,
+                    "absolute_expires_at": absolute,
+                    "user_agent": "wrk",
+                    "client_addr": "127.0.0.0/24",
+                }
             )
             claims = mint(
-                user_id=self._user_id,
-                email=self._email,
+                user_id=user_id,
+                email=email,
                 session_id=public_id,
                 secret=secret,
                 session_started_at=started,
                 session_expires_at=expires,
                 now=started,
-                policy=self._policy,
+                policy=self.policy,
             )
             tokens.append(self._codec.encode(claims))
-        with closing(_connect(self._db)) as connection, connection:
-            connection.executemany(_INSERT_SESSION, rows)
+        with self._engine.begin() as connection:
+            for start in range(0, len(rows), 5000):
+                connection.execute(_INSERT_SESSION, rows[start : start + 5000])
         return tokens
 
+    def tier1(self, user_id: int, email: str, count: int = 1) -> list[str]:
+        return self.mint(user_id, email, count, age=0)
 
-def add_user(db_path: Path, email: str, now: int) -> int:
-    with closing(_connect(db_path)) as connection, connection:
-        cursor = connection.execute(
-            "INSERT INTO users (email, password_hash, created_at) VALUES (?, ?, ?)",
-            (email, "$argon2id$not-a-password", now),
-        )
-        return int(cursor.lastrowid or 0)
+    def tier2(self, user_id: int, email: str, count: int = 1) -> list[str]:
+        """Past the access window (by a minute), inside the token lifetime."""
+        return self.mint(user_id, email, count, age=self.policy.access_ttl + 60)
+
+    def tier3(self, user_id: int, email: str, count: int = 1) -> list[str]:
+        """Past the token lifetime (by a minute), inside the session's: each rotates."""
+        return self.mint(user_id, email, count, age=self.policy.token_ttl + 60)
+
+    def count_sessions(self) -> int:
+        with self._engine.connect() as connection:
+            return int(
+                connection.execute(sqlalchemy.text("SELECT COUNT(*) FROM sessions")).scalar_one()
+            )
 
 
 def fill(db_path: Path, rows: int, *, user_id: int, now: int) -> float:
-    """Add ``rows`` filler sessions (random hashes, live). Returns the seconds it took."""
+    """Add ``rows`` filler sessions (random hashes, live) to a SQLite file. Returns the
+    seconds it took."""
     begun = time.perf_counter()
     day = 86400
     with closing(sqlite3.connect(db_path)) as connection:
@@ -138,7 +183,9 @@ def fill(db_path: Path, rows: int, *, user_id: int, now: int) -> float:
             batch = 100_000
             for start in range(0, rows, batch):
                 connection.executemany(
-                    _INSERT_SESSION,
+                    "INSERT INTO sessions (public_id, user_id, secret_hash, previous_secret_hash,"
+                    " created_at, rotated_at, expires_at, absolute_expires_at, user_agent,"
+                    " client_addr) VALUES (?, ?, ?, NULL, ?, ?, ?, ?, ?, ?)",
                     (
                         (
                             os.urandom(16).hex()[:22],

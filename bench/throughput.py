@@ -2,8 +2,9 @@
 
 One ``wrk`` run per variant per round (closed loop, N connections). Rounds alternate
 forward and reverse order so no variant always follows the same one. A variant's ratio
-is taken inside each round (its requests/s over the unguarded page's in that round) and
-the median of those ratios is reported: drift on a shared machine cancels out.
+is taken inside each round (its requests/s over the reference's in that round) and the
+median of those ratios is reported: drift on a shared machine cancels out. The first
+variant is the reference; :func:`ratios` compares any two.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 
 from bench.wrk import WrkResult, run_wrk
 
-__all__ = ["Summary", "Variant", "interleave", "summarize"]
+__all__ = ["Summary", "Variant", "interleave", "ratios", "summarize"]
 
 
 @dataclass
@@ -38,10 +39,13 @@ class Summary:
     rps: float
     p50_ms: float
     p99_ms: float
+    max_ms: float  # the highest of the rounds' maxima
     ratio: float
     ratio_low: float
     ratio_high: float
     bytes_per_response: float
+    reference: str = ""  # the key of the variant the ratio is taken against
+    ratio_floor: float | None = None  # against the app's own unguarded page, if measured
 
 
 def _run(variant: Variant, seconds: int, connections: int, expected_rps: float) -> WrkResult:
@@ -72,29 +76,38 @@ def interleave(
     warmup: int,
     connections: int,
     say: Callable[[str], None] = print,
+    expected: float = 0.0,
 ) -> None:
-    """Fill each variant's ``runs``; the first variant is the reference (the floor)."""
-    expected = 0.0
+    """Fill each variant's ``runs``; the first variant is the reference. ``expected``:
+    requests/s to size the first token pool for (tier 3)."""
+    warm: dict[str, float] = {}
     for variant in variants:  # warm-up: template compiled, caches filled, pools sized
         result = _run(variant, warmup, connections, expected or 10_000)
-        expected = max(expected, result.rps)
+        warm[variant.key] = result.rps
         say(f"  warm-up {variant.key:<12} {result.rps:8.0f} req/s")
     for number in range(rounds):
         order = variants if number % 2 == 0 else variants[::-1]
         line = []
         for variant in order:
-            seen = [r.rps for r in variant.runs] or [expected]
+            seen = [r.rps for r in variant.runs] or [warm[variant.key]]
             result = _run(variant, seconds, connections, max(seen))
             variant.runs.append(result)
             line.append(f"{variant.key} {result.rps:.0f}")
         say(f"  round {number + 1}/{rounds}: " + ", ".join(line))
 
 
-def summarize(variants: list[Variant]) -> list[Summary]:
-    floor = variants[0].runs
+def ratios(variant: Variant, reference: Variant) -> list[float]:
+    """Requests/s of ``variant`` over ``reference``'s, round by round."""
+    return [run.rps / base.rps for run, base in zip(variant.runs, reference.runs, strict=True)]
+
+
+def summarize(variants: list[Variant], *, floor: str | None = None) -> list[Summary]:
+    """Against the first variant; ``floor``: the key of a second reference as well."""
+    reference = variants[0]
+    second = next((v for v in variants if v.key == floor), None)
     summaries = []
     for variant in variants:
-        ratios = [run.rps / base.rps for run, base in zip(variant.runs, floor, strict=True)]
+        within = ratios(variant, reference)
         summaries.append(
             Summary(
                 key=variant.key,
@@ -103,10 +116,13 @@ def summarize(variants: list[Variant]) -> list[Summary]:
                 rps=statistics.median(r.rps for r in variant.runs),
                 p50_ms=statistics.median(r.p50_ms for r in variant.runs),
                 p99_ms=statistics.median(r.p99_ms for r in variant.runs),
-                ratio=statistics.median(ratios),
-                ratio_low=min(ratios),
-                ratio_high=max(ratios),
+                max_ms=max(r.max_ms for r in variant.runs),
+                ratio=statistics.median(within),
+                ratio_low=min(within),
+                ratio_high=max(within),
                 bytes_per_response=statistics.median(r.bytes_per_response for r in variant.runs),
+                reference=reference.key,
+                ratio_floor=statistics.median(ratios(variant, second)) if second else None,
             )
         )
     return summaries

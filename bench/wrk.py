@@ -1,8 +1,8 @@
 """Drive a server with Debian's ``wrk`` (C, epoll, one thread): closed loop, N connections.
 
-``wrk`` is installed with apt when missing. Its cost is its own core's, not the server's;
-the Lua script (``wrk.lua``) counts every non-200 answer so a redirect never passes for
-a page.
+``wrk`` is installed with apt when missing. It is pinned with ``taskset`` to a core of its
+own (:data:`bench.servers.LOAD_CPUS`), apart from the server's; the Lua script
+(``wrk.lua``) counts every non-200 answer so a redirect never passes for a page.
 """
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ import shutil
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+
+from bench.servers import LOAD_CPUS, pinned
 
 __all__ = ["WrkResult", "ensure_wrk", "run_wrk", "wrk_version"]
 
@@ -70,6 +72,7 @@ def run_wrk(
     cookie: str = "",
     tokens: Path | None = None,
     token_cookie: str = "",
+    cpus: str | None = LOAD_CPUS,
 ) -> WrkResult:
     env = {
         **os.environ,
@@ -88,7 +91,9 @@ def run_wrk(
         str(SCRIPT),
         url,
     ]
-    result = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    result = subprocess.run(
+        pinned(command, cpus), capture_output=True, text=True, env=env, check=False
+    )
     lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
     if result.returncode != 0 or not lines:
         raise RuntimeError(f"wrk failed ({result.returncode}): {result.stderr or result.stdout}")
