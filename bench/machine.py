@@ -16,7 +16,7 @@ PACKAGES = (
     "litestar",
     "uvicorn",
     "uvloop",
-    "httptools",
+    "h11",
     "jinja2",
     "joserfc",
     "cryptography",

@@ -36,7 +36,8 @@ def method_notes(results: dict[str, Any]) -> list[str]:
     return [
         "- **Servers.** Each app in its own `uvicorn` process, with the flags "
         "`python -m app serve` uses (no `Server` header, `--limit-concurrency 1000`, 5 s "
-        "keep-alive), uvloop and httptools, `--no-access-log`, on 127.0.0.1; one worker "
+        "keep-alive, h11: it refuses a header block past 16 KiB), uvloop, "
+        "`--no-access-log`, on 127.0.0.1; one worker "
         "unless a section says otherwise (`--workers 2`). The app under test is "
         "`create_app()` as shipped (`bench/subject.py`) with its default settings "
         "(`APP_GC_FREEZE` on, templates not auto-reloaded) on the **system clock** (with "

@@ -38,9 +38,9 @@ from bench.wrk import ensure_wrk
 
 __all__ = ["main"]
 
-# PyJWT (the JWTCookieAuth peer), uvloop + httptools (every server), the PostgreSQL and
+# PyJWT (the JWTCookieAuth peer), uvloop (every server, on h11 as `app serve`), the PostgreSQL and
 # Redis deployments (asyncpg, redis; psycopg makes their databases).
-_NEEDED = ("jwt", "uvloop", "httptools", "asyncpg", "redis", "psycopg")
+_NEEDED = ("jwt", "uvloop", "asyncpg", "redis", "psycopg")
 
 
 def main(argv: list[str] | None = None) -> int:
