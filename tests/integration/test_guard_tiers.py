@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
+from redis import Redis
 
 from app.clock import TestClock
 from app.config import Settings
@@ -62,6 +63,25 @@ def test_tier_1_serves_from_the_token_alone(
     assert response.status_code == 200, response.text
     assert auth_set_cookie(response) is None
     assert statements.statements == []
+
+
+@pytest.mark.backends("postgres+redis")
+def test_with_redis_tiers_1_and_2_send_redis_nothing(
+    signed_in: Browser, clock: TestClock, settings: Settings
+) -> None:
+    """Redis carries the throttle and the revocation broadcast; the fast path asks it
+    nothing (the denylist is the in-memory mirror)."""
+    redis = Redis.from_url(settings.revocation_store)
+    try:
+        before = int(redis.info("stats")["total_commands_processed"])
+        for elapsed in (1, ACCESS + 1):  # tier 1, then tier 2
+            clock.advance(elapsed)
+            response = _dashboard(signed_in.client)
+            assert response.status_code == 200, response.text
+        after = int(redis.info("stats")["total_commands_processed"])
+    finally:
+        redis.close()
+    assert after - before == 1  # the first INFO itself, nothing from the app
 
 
 # -- tier 2: past the access window, inside the token ---------------------------------
