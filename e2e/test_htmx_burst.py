@@ -1,9 +1,9 @@
 """Critique point 6: a page that fires several requests at once with a lapsed token.
 
-The dashboard's "Refresh the panels" button makes each of its three panels reload
-with its own htmx request, all at the same moment, all carrying the same expired
-token. The first rotates the session; the others must be moved onto its successor,
-not taken for a stolen token.
+The dashboard's "Check again" button (under "How this works") makes each of its three
+panels reload with its own htmx request, all at the same moment, all carrying the same
+expired token. The first rotates the session; the others must be moved onto its
+successor, not taken for a stolen token.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ def test_simultaneous_htmx_requests_after_the_token_lapsed_keep_the_user_signed_
     base_url: str,
 ) -> None:
     dashboard = RegisterPage(page).open().register(credentials).wait_until_loaded()
+    dashboard.open_how_this_works()
     lapsed = auth_cookie(context)
     assert lapsed is not None
 
@@ -49,7 +50,7 @@ def test_simultaneous_htmx_requests_after_the_token_lapsed_keep_the_user_signed_
 
     server_clock.advance(timedelta(hours=25))
     with page.expect_response(all_panels_answered):
-        dashboard.refresh_all.click()
+        dashboard.refresh()
     page.unroute(f"{base_url}/dashboard")
 
     sent = [r.request.all_headers() for r in responses]

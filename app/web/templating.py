@@ -41,11 +41,16 @@ def timestamp(when: int) -> str:
     return to_iso(when).replace("T", " ").replace("Z", " UTC")
 
 
-def in_words(when: int) -> str:
-    """ "Tuesday 14 July 2026 at 15:04 UTC"."""
+def in_words(when: int, style: str = "long") -> str:
+    """ "Tuesday 14 July 2026 at 15:04 UTC" (``long``), "14 Jul 2026, 15:04 UTC"
+    (``short``), "Tuesday 14 July 2026" (``date``)."""
     moment_ = datetime.fromtimestamp(when, UTC)
     day = DAYS[moment_.weekday()]
     month = MONTHS[moment_.month - 1]
+    if style == "short":
+        return f"{moment_.day} {month[:3]} {moment_.year}, {moment_:%H:%M} UTC"
+    if style == "date":
+        return f"{day} {moment_.day} {month} {moment_.year}"
     return f"{day} {moment_.day} {month} {moment_.year} at {moment_:%H:%M} UTC"
 
 
@@ -62,11 +67,12 @@ def relative(when: int, now: int) -> str:
     return f"in {text}" if delta > 0 else ("now" if delta == 0 else f"{text} ago")
 
 
-def moment(when: int, now: int | None = None) -> Markup:
-    """``<time datetime="...">`` with the moment in words, and "(in 3 hours)" after it when
-    ``now`` is given (the server's now: the reader's clock may be another)."""
-    html = Markup('<time datetime="{iso}" data-local>{words}</time>').format(
-        iso=to_iso(when), words=in_words(when)
+def moment(when: int, now: int | None = None, style: str = "long") -> Markup:
+    """``<time datetime="...">`` with the moment in words (see :func:`in_words` for the
+    styles), and "(in 3 hours)" after it when ``now`` is given: the server's now, since the
+    reader's clock may be another."""
+    html = Markup('<time datetime="{iso}" data-local="{style}">{words}</time>').format(
+        iso=to_iso(when), style=style, words=in_words(when, style)
     )
     if now is not None:
         html += Markup(' <span class="relative">({})</span>').format(relative(when, now))

@@ -8,6 +8,7 @@ from harness import Credentials
 from playwright.sync_api import Page
 
 from pages.dashboard import DashboardPage
+from pages.forms import ErrorSummary
 
 __all__ = ["LoginPage"]
 
@@ -22,8 +23,9 @@ class LoginPage:
         self.email = page.get_by_label("Email", exact=True)
         self.password = page.get_by_label("Password", exact=True)
         self.submit = page.get_by_role("button", name="Sign in", exact=True)
-        self.notice = page.get_by_role("status")  # "Your session expired...", etc.
-        self.error = self.form.get_by_role("alert")  # the form's aria-live error region
+        self.notice = page.locator("#page-notice")  # "Your session expired...", etc.
+        self.summary = ErrorSummary(page)  # "There is a problem", focused after a failed try
+        self.error = self.summary.items  # each error the form was refused with
 
     def open(self, next_url: str | None = None) -> LoginPage:
         query = "" if next_url is None else "?next=" + quote(next_url, safe="")

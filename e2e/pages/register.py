@@ -6,6 +6,7 @@ from harness import Credentials
 from playwright.sync_api import Page
 
 from pages.dashboard import DashboardPage
+from pages.forms import ErrorSummary
 
 __all__ = ["RegisterPage"]
 
@@ -20,6 +21,8 @@ class RegisterPage:
         self.password = page.get_by_label("Password", exact=True)
         self.password_confirm = page.get_by_label("Confirm password", exact=True)
         self.submit = page.get_by_role("button", name="Create account")
+        self.summary = ErrorSummary(page)
+        self.hint = page.locator("#password-hint")  # the live strength hint
 
     def open(self) -> RegisterPage:
         self.page.goto(self.PATH)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import Locator, Page
 
 __all__ = ["SessionsPage"]
@@ -17,6 +19,8 @@ class SessionsPage:
         self.this_device = page.get_by_text("This device")
         self.sign_out_others = page.get_by_role("button", name="Sign out every other session")
         self.activity = page.get_by_role("table")
+        self.announcement = page.locator("#revoke-announcement")  # "... was signed out."
+        self.ended = page.locator("#ended-notice")  # "Signed out 2 other sessions."
 
     def open(self) -> SessionsPage:
         self.page.goto(self.PATH)
@@ -24,4 +28,8 @@ class SessionsPage:
 
     def sign_out_buttons(self) -> Locator:
         """The per-device "sign out" buttons (this device has none)."""
-        return self.rows.get_by_role("button")
+        return self.rows.get_by_role("button", name=re.compile(r"^Sign out "))
+
+    def sign_out_button(self, device: str) -> Locator:
+        """The button that signs out the device described as ``device``."""
+        return self.rows.get_by_role("button", name=re.compile(rf"^Sign out {re.escape(device)}"))

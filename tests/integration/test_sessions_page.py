@@ -9,12 +9,11 @@ from litestar import Litestar
 from litestar.testing import TestClient
 
 from app.config import Settings
-from tests.support.browser import Browser, csrf_token
+from tests.support.browser import COOKIE, Browser, csrf_token, field_error
 from tests.support.database import Database
 from tests.support.hostile import AppKey
 from tests.support.settings import PASSWORD
 
-COOKIE = "__Host-auth"
 NEW_PASSWORD = "a brand new passphrase here"
 
 
@@ -65,7 +64,12 @@ def test_revoking_another_session_signs_that_device_out_at_once(
         headers={"HX-Request": "true"},
     )
     assert response.status_code == 200
-    assert response.text == ""  # htmx swaps the row away
+    # htmx swaps in the list without the row, saying which device was signed out
+    assert "<html" not in response.text
+    assert _public_ids(response.text) == [
+        visitor_id for visitor_id in _public_ids(page.text) if visitor_id != other_id
+    ]
+    assert "Firefox on Windows was signed out." in response.text
     # inside its access window, yet refused at once (the denylist)
     refused = phone.get("/dashboard", follow_redirects=False)
     assert refused.status_code == 303
@@ -146,11 +150,12 @@ def test_the_activity_log_shows_recent_events_without_secrets(
         assert leak not in page.text
 
 
-def test_password_change_keeps_this_session_and_ends_the_others_at_once(
+def test_password_change_ends_every_session_and_signs_this_browser_in_afresh(
     app: Litestar, visitor: Browser, settings: Settings
 ) -> None:
     visitor.register()
     phone = _second_device(visitor).client
+    before = visitor.client.cookies.get(COOKIE)
     form = visitor.client.get("/account/password")
     response = visitor.client.post(
         "/account/password",
@@ -163,6 +168,8 @@ def test_password_change_keeps_this_session_and_ends_the_others_at_once(
     )
     assert response.status_code == 303, response.text
     assert phone.get("/dashboard", follow_redirects=False).status_code == 303
+    # a stolen copy of this browser's cookie is no better than the phone's: a new session
+    assert visitor.client.cookies.get(COOKIE) not in (None, before)
     assert visitor.client.get("/dashboard").status_code == 200
     assert Database.of(settings).count("sessions") == 1
     assert "Your password was changed" in visitor.client.get(response.headers["location"]).text
@@ -189,6 +196,28 @@ def test_password_change_with_a_wrong_current_password_changes_nothing(
     assert response.status_code == 422
     assert "That is not your current password." in response.text
     assert phone.get("/dashboard").status_code == 200
+
+
+def test_password_change_with_a_mistyped_confirmation_changes_nothing(
+    app: Litestar, visitor: Browser
+) -> None:
+    visitor.register()
+    form = visitor.client.get("/account/password")
+    assert 'name="new_password_confirm"' in form.text
+    response = visitor.client.post(
+        "/account/password",
+        data={
+            "current_password": PASSWORD,
+            "new_password": NEW_PASSWORD,
+            "new_password_confirm": NEW_PASSWORD + "x",
+            "_csrf_token": csrf_token(form.text),
+        },
+    )
+    assert response.status_code == 422
+    assert field_error(response.text, "new_password_confirm") == "The two passwords do not match."
+    fresh = visitor.another_device()
+    assert fresh.login(password=NEW_PASSWORD).status_code == 401  # unchanged
+    assert fresh.login(password=PASSWORD).status_code == 303
 
 
 def test_the_sessions_and_password_pages_are_guarded(client: TestClient[Litestar]) -> None:

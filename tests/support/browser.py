@@ -163,12 +163,18 @@ def assert_deletes_cookie(response: Any, name: str = COOKIE, *, secure: bool = T
 
 
 def field_error(html: str, name: str) -> str | None:
-    """The error shown next to field ``name`` (linked to it by aria-describedby), if any."""
-    match = re.search(rf'<p class="error" id="{re.escape(name)}-error">([^<]*)</p>', html)
+    """The error shown next to field ``name`` (linked to it by aria-describedby), if any:
+    its words, without the visually hidden "Error:" prefix."""
+    match = re.search(rf'<p class="error" id="{re.escape(name)}-error">(.*?)</p>', html, re.S)
     if match is None:
         return None
-    assert f'aria-describedby="{name}-error"' in html, f"{name}: error not linked to the input"
-    return unescape(match.group(1))
+    field = re.search(rf'<input\b[^>]*\bid="{re.escape(name)}"[^>]*>', html, re.S)
+    assert field, f"{name}: no input for the error"
+    described = re.search(r'\baria-describedby="([^"]*)"', field.group(0))
+    linked = described.group(1).split() if described else []
+    assert f"{name}-error" in linked, f"{name}: error not linked to the input"
+    text = unescape(re.sub(r"<[^>]*>", "", match.group(1))).strip()
+    return text.removeprefix("Error:").strip()
 
 
 def in_app_loop(client: TestClient[Litestar], job: Callable[[], Awaitable[T]]) -> T:

@@ -70,8 +70,10 @@ def _just_registered(request: HTMXRequest, started_at: int, now: int) -> bool:
         return False
     referer = request.headers.get("referer", "")
     own = origin_of(str(request.base_url))
-    return own is not None and origin_of(referer) == own and (
-        urlsplit(referer).path == request.app.route_reverse("register")
+    return (
+        own is not None
+        and origin_of(referer) == own
+        and (urlsplit(referer).path == request.app.route_reverse("register"))
     )
 
 

@@ -67,7 +67,7 @@ def session_rows(sessions: list[Session], current: str) -> list[SessionRow]:
     rows: list[SessionRow] = []
     for s in ordered:
         device = describe_device(s.user_agent)
-        label = f"{device}, signed in {in_words(s.created_at)}"
+        label = f"{device}, signed in {in_words(s.created_at, 'short')}"
         rows.append(
             SessionRow(
                 public_id=s.public_id,
