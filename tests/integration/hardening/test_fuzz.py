@@ -29,7 +29,7 @@ from tests.support.browser import Browser, csrf_token
 from tests.support.hostile import ALICE, COOKIE, LEAKS, AppKey, b64
 from tests.support.settings import PASSWORD, make_settings
 
-EXAMPLES = 2000
+EXAMPLES = 800  # derandomized: the same 800 every run (2000 added a minute and nothing new)
 FUZZ = settings(
     max_examples=EXAMPLES,
     deadline=None,
