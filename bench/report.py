@@ -51,13 +51,13 @@ def _throughput_targets(results: dict[str, Any]) -> list[tuple[str, str, str, bo
         (
             "Tier 1 (token, cached) against the bare Litestar page",
             f"≥ 0.85{X}",
-            f"{tier1['ratio']:.2f}{X} ({tier1['ratio_low']:.2f}{DASH}{tier1['ratio_high']:.2f})",
+            f"{tier1['ratio']:.3f}{X} ({tier1['ratio_low']:.2f}{DASH}{tier1['ratio_high']:.2f})",
             tier1["ratio"] >= 0.85,
         ),
         (
             "Tier 2 (renew) against the bare page",
             f"≥ 0.70{X}",
-            f"{tier2['ratio']:.2f}{X} ({tier2['ratio_low']:.2f}{DASH}{tier2['ratio_high']:.2f})",
+            f"{tier2['ratio']:.3f}{X} ({tier2['ratio_low']:.2f}{DASH}{tier2['ratio_high']:.2f})",
             tier2["ratio"] >= 0.70,
         ),
         (
@@ -116,7 +116,7 @@ def _backend_targets(results: dict[str, Any]) -> list[tuple[str, str, str, bool 
                 f"Tier 1 on {NAMES[b['backend']]} against SQLite, {b['workers']} worker"
                 + ("s" if b["workers"] > 1 else ""),
                 f"≥ 0.95{X}",
-                f"{b['vs_sqlite']:.2f}{X} "
+                f"{b['vs_sqlite']:.3f}{X} "
                 f"({b['vs_sqlite_low']:.2f}{DASH}{b['vs_sqlite_high']:.2f})",
                 b["vs_sqlite"] >= 0.95,
             )
