@@ -16,6 +16,7 @@ from tests.support.browser import (
     hidden_fields,
 )
 from tests.support.database import Database
+from tests.support.settings import BASE_URL
 
 
 @pytest.fixture
@@ -100,6 +101,45 @@ def test_a_csrf_token_from_another_browser_is_refused(signed_in: Browser, db: Da
     assert response.status_code == 403, response.text
     assert db.count("sessions") == 1
     assert _still_signed_in(signed_in)
+
+
+@pytest.mark.parametrize(
+    ("headers", "signs_out"),
+    [
+        ({"Origin": BASE_URL}, True),
+        ({"Sec-Fetch-Site": "same-origin"}, True),
+        ({}, False),  # no sign that the page was ours
+        ({"Origin": "https://evil.example"}, False),
+        ({"Sec-Fetch-Site": "cross-site"}, False),
+    ],
+    ids=["origin", "sec-fetch-site", "no-evidence", "foreign-origin", "cross-site"],
+)
+def test_a_sign_out_from_a_stale_page_of_ours_still_signs_out(
+    signed_in: Browser, db: Database, headers: dict[str, str], signs_out: bool
+) -> None:
+    """A page loaded before the browser signed in again holds a token this app issued for
+    a CSRF cookie since replaced: its Sign out still works, if the browser says the page
+    is ours. Anything else is refused like every other stale form."""
+    client = signed_in.client
+    stale = csrf_token(client.get("/dashboard").text)
+    assert signed_in.logout().status_code == 303
+    assert signed_in.login().status_code == 303  # a new CSRF cookie: the token is stale
+    before = db.session()
+
+    response = client.post(
+        "/logout", data={"_csrf_token": stale}, headers=headers, follow_redirects=False
+    )
+
+    if signs_out:
+        assert response.status_code == 303, response.text
+        assert response.headers["location"] == "/login"
+        assert_deletes_cookie(response)
+        assert db.count("sessions") == 0
+        assert not _still_signed_in(signed_in)
+    else:
+        assert response.status_code == 403, response.text
+        assert db.session() == before
+        assert _still_signed_in(signed_in)
 
 
 def test_logout_when_not_signed_in_just_goes_to_login(visitor: Browser) -> None:
