@@ -17,6 +17,12 @@
 
   /* --- Show / hide a password ---------------------------------------------------- */
 
+  /* GOV.UK's password input: the button says what it will do ("Show" / "Hide"), with no
+     aria-pressed (a name that changes with the state would contradict a pressed state). */
+  function isShown(button) {
+    return button.getAttribute("data-shown") === "true";
+  }
+
   function setShown(button, shown) {
     var input = document.getElementById(button.getAttribute("aria-controls"));
     if (!input) return;
@@ -24,15 +30,12 @@
     button.textContent = shown ? "Hide" : "Show";
     var label = button.getAttribute("aria-label") || "";
     button.setAttribute("aria-label", label.replace(/^(Show|Hide) /, shown ? "Hide " : "Show "));
-    button.setAttribute("aria-pressed", shown ? "true" : "false");
+    button.setAttribute("data-shown", shown ? "true" : "false");
   }
 
   function enableToggles(root) {
     var buttons = root.querySelectorAll ? root.querySelectorAll("button[data-show-password]") : [];
-    for (var i = 0; i < buttons.length; i++) {
-      buttons[i].hidden = false;
-      buttons[i].setAttribute("aria-pressed", "false");
-    }
+    for (var i = 0; i < buttons.length; i++) buttons[i].hidden = false;
   }
 
   document.addEventListener("click", function (event) {
@@ -40,7 +43,7 @@
     if (!target) return;
     var toggle = target.closest("button[data-show-password]");
     if (toggle) {
-      setShown(toggle, toggle.getAttribute("aria-pressed") !== "true");
+      setShown(toggle, !isShown(toggle));
       return;
     }
     var link = target.closest(".error-summary a[href^='#']");
@@ -63,7 +66,7 @@
       event.preventDefault(); // the panels reload themselves (hx-trigger: click from)
       return;
     }
-    var toggles = form.querySelectorAll("button[data-show-password][aria-pressed='true']");
+    var toggles = form.querySelectorAll("button[data-show-password][data-shown='true']");
     for (var i = 0; i < toggles.length; i++) setShown(toggles[i], false);
   }, true);
 
@@ -119,19 +122,26 @@
   }
 
   /* The strength hint is the up-to-date word on a new password: once it has been updated,
-     the error shown after the last submit no longer stands under the field. */
+     the error shown after the last submit no longer stands under the field; the field is
+     marked invalid for as long as the hint says the password will be refused. */
   function supersedeError(hint) {
     var name = hint.id.replace(/-hint$/, "");
     var input = document.getElementById(name);
     var error = document.getElementById(name + "-error");
-    if (!input || !error) return;
-    error.remove();
+    if (!input) return;
+    var refused = !!hint.querySelector(".strength-text.refused");
+    if (error) {
+      error.remove();
+      var described = (input.getAttribute("aria-describedby") || "").split(/\s+/)
+        .filter(function (id) { return id && id !== name + "-error"; });
+      input.setAttribute("aria-describedby", described.join(" "));
+    } else if (!input.hasAttribute("aria-invalid")) {
+      return; // never marked invalid: the hint alone speaks
+    }
     var field = input.closest(".field");
-    if (field) field.classList.remove("invalid");
-    input.removeAttribute("aria-invalid");
-    var described = (input.getAttribute("aria-describedby") || "").split(/\s+/)
-      .filter(function (id) { return id && id !== name + "-error"; });
-    input.setAttribute("aria-describedby", described.join(" "));
+    if (field) field.classList.toggle("invalid", refused);
+    if (refused) input.setAttribute("aria-invalid", "true");
+    else input.removeAttribute("aria-invalid");
   }
 
   document.addEventListener("htmx:configRequest", function (event) {
@@ -152,6 +162,9 @@
      navigation, and the one-shot notice ("Your session has ended") would be read by a
      page nobody sees. */
   var redirecting = false;
+  window.addEventListener("pageshow", function () {
+    redirecting = false; // back on this page (a cancelled navigation, the back button)
+  });
   document.addEventListener("htmx:beforeOnLoad", function (event) {
     var xhr = event.detail && event.detail.xhr;
     if (!xhr || !xhr.getResponseHeader("HX-Redirect")) return;

@@ -12,6 +12,8 @@ that no longer matches. Instead of a bare refusal:
 - a route marked ``opt=SHOWS_FORM_WHEN_EXPIRED`` answers ``403`` with its own page (for
   htmx, its form fragment) rendered afresh: a new token, and a sentence saying the page
   had expired and nothing was done (``page()`` in :mod:`app.web.htmx` sees the flag);
+- a route marked ``opt={SHOWS_PAGE_WHEN_EXPIRED: "<route name>"}`` (a button on a page of
+  its own, such as a revoke on the sessions page) answers the same way with that page;
 - ``POST /logout`` (``opt=STALE_TOKEN_OK``) with a token this app issued, from a page
   the browser says is ours (``Origin``, or ``Sec-Fetch-Site: same-origin``), signs out
   anyway: ending your own session is never worth refusing. Without a token of ours, or
@@ -33,6 +35,7 @@ from app.web.origin import origin_of
 __all__ = [
     "EXPIRED",
     "SHOWS_FORM_WHEN_EXPIRED",
+    "SHOWS_PAGE_WHEN_EXPIRED",
     "SHOW_FORM",
     "STALE_TOKEN_OK",
     "SafeCSRFMiddleware",
@@ -41,6 +44,7 @@ __all__ = [
 _FORMS = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 EXPIRED = "csrf_expired"  # scope state: this GET answers a refused POST
 SHOWS_FORM_WHEN_EXPIRED = "shows_form_when_expired"  # route opt; a value: a field to keep
+SHOWS_PAGE_WHEN_EXPIRED = "shows_page_when_expired"  # route opt: the name of the page
 STALE_TOKEN_OK = "stale_token_ok"  # route opt
 SHOW_FORM = {SHOWS_FORM_WHEN_EXPIRED: True}
 
@@ -68,6 +72,10 @@ class SafeCSRFMiddleware(CSRFMiddleware):
             return
         if keep := opt.get(SHOWS_FORM_WHEN_EXPIRED):
             await _show_the_form_again(scope, receive, send, form, keep)
+            return
+        if name := opt.get(SHOWS_PAGE_WHEN_EXPIRED):
+            path = scope["litestar_app"].route_reverse(name)
+            await _show_the_form_again(scope, receive, send, None, None, path=path)
             return
         raise PermissionDeniedException("CSRF token verification failed")
 
@@ -105,11 +113,12 @@ def _same_origin_evidence(scope: Scope) -> bool:
 
 
 async def _show_the_form_again(
-    scope: Scope, receive: Receive, send: Send, form: Any, keep: Any
+    scope: Scope, receive: Receive, send: Send, form: Any, keep: Any, *, path: str | None = None
 ) -> None:
-    """Answer with the GET page of the same path (routed afresh, a new CSRF token), which
-    says it had expired; only the field named by ``keep`` (if any) is carried over."""
-    query = scope.get("query_string", b"")
+    """Answer with the GET page of the same path, or of ``path`` (routed afresh, a new CSRF
+    token), which says it had expired; only the field named by ``keep`` (if any) is
+    carried over."""
+    query = scope.get("query_string", b"") if path is None else b""
     if isinstance(keep, str) and form is not None and isinstance(form.get(keep), str):
         from urllib.parse import urlencode  # noqa: PLC0415
 
@@ -119,6 +128,7 @@ async def _show_the_form_again(
         **scope,
         "method": "GET",
         "query_string": query,
+        **({} if path is None else {"path": path, "raw_path": path.encode()}),
         "headers": [(k, v) for k, v in scope["headers"] if k not in dropped],
         "state": {EXPIRED: True},
     }

@@ -21,8 +21,8 @@ log = structlog.get_logger("app.web")
 
 MESSAGES = {
     400: "The request could not be understood. Please go back and try again.",
-    403: "This request was refused: the form may have expired or come from another site. "
-    "Please reload the page and try again.",
+    403: "This request was refused: it did not come from one of this site's own pages, so "
+    "nothing was done.",
     404: "There is no page at this address.",
     405: "This page cannot be used that way. Please go back and use its buttons and links.",
     413: "The request is too large.",
@@ -41,16 +41,22 @@ TITLES = {
     503: "Busy",
 }
 RETRY_SOON = "5"  # seconds, for a 503
+CSRF_REFUSED = "CSRF token verification failed"  # Litestar's words: a stale or forged token
+EXPIRED = "The form you used was loaded before you signed in or out, so it no longer works."
 
 
 def _error_page(
-    status: int, headers: dict[str, str] | None = None, *, message: str | None = None
+    status: int,
+    headers: dict[str, str] | None = None,
+    *,
+    message: str | None = None,
+    expired: bool = False,
 ) -> Response[Any]:
     message = message or MESSAGES.get(status, MESSAGES[400] if status < 500 else MESSAGES[500])
     title = TITLES.get(status, "Error")
     return Template(
         "error.html",
-        context={"status": status, "title": title, "message": message},
+        context={"status": status, "title": title, "message": message, "expired": expired},
         status_code=status,
         headers={**(headers or {}), "Cache-Control": "no-store"},
     )
@@ -75,6 +81,8 @@ def _http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Resp
             status_code=405,
             headers={**headers, "Cache-Control": "no-store"},
         )
+    if exc.status_code == 403 and exc.detail == CSRF_REFUSED:  # a page open too long
+        return _error_page(403, headers, message=EXPIRED, expired=True)
     message = exc.detail if isinstance(exc, PlainClientError) else None
     return _error_page(exc.status_code, headers, message=message)
 

@@ -103,19 +103,24 @@ def test_a_csrf_token_from_another_browser_is_refused(signed_in: Browser, db: Da
     assert _still_signed_in(signed_in)
 
 
+FORGED = "0" * 64  # the shape of a token, not one this app issued
+
+
 @pytest.mark.parametrize(
-    ("headers", "signs_out"),
+    ("headers", "token", "signs_out"),
     [
-        ({"Origin": BASE_URL}, True),
-        ({"Sec-Fetch-Site": "same-origin"}, True),
-        ({}, False),  # no sign that the page was ours
-        ({"Origin": "https://evil.example"}, False),
-        ({"Sec-Fetch-Site": "cross-site"}, False),
+        ({"Origin": BASE_URL}, "stale", True),
+        ({"Sec-Fetch-Site": "same-origin"}, "stale", True),
+        ({}, "stale", False),  # no sign that the page was ours
+        ({"Sec-Fetch-Site": "none"}, "stale", False),  # typed or bookmarked: not a page
+        ({"Origin": BASE_URL}, FORGED, False),  # ours to look at, but not a token of ours
+        ({"Origin": "https://evil.example"}, "stale", False),
+        ({"Sec-Fetch-Site": "cross-site"}, "stale", False),
     ],
-    ids=["origin", "sec-fetch-site", "no-evidence", "foreign-origin", "cross-site"],
+    ids=["origin", "sec-fetch-site", "no-evidence", "fetch-none", "forged", "foreign", "cross"],
 )
 def test_a_sign_out_from_a_stale_page_of_ours_still_signs_out(
-    signed_in: Browser, db: Database, headers: dict[str, str], signs_out: bool
+    signed_in: Browser, db: Database, headers: dict[str, str], token: str, signs_out: bool
 ) -> None:
     """A page loaded before the browser signed in again holds a token this app issued for
     a CSRF cookie since replaced: its Sign out still works, if the browser says the page
@@ -127,7 +132,10 @@ def test_a_sign_out_from_a_stale_page_of_ours_still_signs_out(
     before = db.session()
 
     response = client.post(
-        "/logout", data={"_csrf_token": stale}, headers=headers, follow_redirects=False
+        "/logout",
+        data={"_csrf_token": stale if token == "stale" else token},
+        headers=headers,
+        follow_redirects=False,
     )
 
     if signs_out:

@@ -11,7 +11,7 @@ from litestar.plugins.htmx import HTMXRequest
 from app.auth.emails import email_key, normalize_email
 from app.auth.types import Throttled
 from app.web.auth_state import auth_state
-from app.web.csrf import SHOW_FORM
+from app.web.csrf import SHOW_FORM, SHOWS_FORM_WHEN_EXPIRED, SHOWS_PAGE_WHEN_EXPIRED
 from app.web.deps import Client, EmailChangeDep, OptionalClaims, SignedIn, VerificationDep
 from app.web.forms import field_text, read_form
 from app.web.htmx import page, redirect
@@ -34,6 +34,7 @@ LINK_UNUSABLE = (
 )
 ADDRESS_TAKEN_MEANWHILE = "That address is used by another account now: nothing was changed."
 WRONG_PASSWORD = "That is not your current password."
+KEEP_TOKEN = {SHOWS_FORM_WHEN_EXPIRED: "token"}  # a stale Confirm: the same button, afresh
 SAME_ADDRESS = "That is already your address."
 CHANGE_SENT = (
     "We sent a link to {new}. Your address stays {old} until you open it and confirm. "
@@ -68,7 +69,7 @@ async def verify_page(
     return _button(request, "verify", token, claims)
 
 
-@post("/verify-email", name="verify_email_submit")
+@post("/verify-email", name="verify_email_submit", opt=KEEP_TOKEN)
 async def verify_submit(
     request: HTMXRequest, verification: VerificationDep, client: Client, claims: OptionalClaims
 ) -> Response[Any]:
@@ -83,7 +84,11 @@ async def verify_submit(
     return _done(request, claims is not None)
 
 
-@post("/verify-email/resend", name="verify_email_resend")
+@post(
+    "/verify-email/resend",
+    name="verify_email_resend",
+    opt={SHOWS_PAGE_WHEN_EXPIRED: "dashboard"},
+)
 async def resend_check(
     request: HTMXRequest, user: SignedIn, verification: VerificationDep
 ) -> Response[Any]:
@@ -161,7 +166,7 @@ async def confirm_page(
     return _button(request, "change", token, claims)
 
 
-@post("/confirm-email", name="confirm_email_submit")
+@post("/confirm-email", name="confirm_email_submit", opt=KEEP_TOKEN)
 async def confirm_submit(
     request: HTMXRequest, email_change: EmailChangeDep, client: Client, claims: OptionalClaims
 ) -> Response[Any]:

@@ -17,6 +17,7 @@ from app.db.models import Session
 from app.security.tokens import TokenClaims
 from app.web.auth_state import auth_state
 from app.web.client import describe_device
+from app.web.csrf import SHOWS_PAGE_WHEN_EXPIRED
 from app.web.deps import Account, Client, SignedIn
 from app.web.htmx import is_htmx, page, redirect
 from app.web.routes import view
@@ -43,6 +44,7 @@ EVENT_LABELS = {
 }
 
 
+SHOW_SESSIONS = {SHOWS_PAGE_WHEN_EXPIRED: "sessions"}  # a stale revoke: the page, afresh
 MAX_ENDED = 1000  # "?ended=N" after "Sign out every other session": a count, not free text
 
 
@@ -123,7 +125,7 @@ async def sessions_page(request: HTMXRequest, user: SignedIn, account: Account) 
     return await _sessions_page(request, user, account)
 
 
-@post("/sessions/{public_id:str}/revoke", name="session_revoke")
+@post("/sessions/{public_id:str}/revoke", name="session_revoke", opt=SHOW_SESSIONS)
 async def revoke_session(
     request: HTMXRequest, public_id: FromPath[str], user: SignedIn, account: Account, client: Client
 ) -> Response[Any]:
@@ -149,7 +151,7 @@ async def revoke_session(
     return redirect(request, request.app.route_reverse("sessions"))
 
 
-@post("/sessions/revoke-others", name="sessions_revoke_others")
+@post("/sessions/revoke-others", name="sessions_revoke_others", opt=SHOW_SESSIONS)
 async def revoke_others(
     request: HTMXRequest, user: SignedIn, account: Account, client: Client
 ) -> Response[Any]:
