@@ -127,6 +127,7 @@ def _routes(core: Core) -> list[Any]:
     routes: list[Any] = [
         pages.index,
         pages.healthz,
+        pages.readyz,
         sign_in.register_page,
         sign_in.register,
         sign_in.login_page,

@@ -146,7 +146,9 @@ def build_core(settings: Settings, clock: Clock, *, deployment_clock: bool) -> C
             settings.resolved_database_url,
             pool_size=settings.db_pool_size,
             max_overflow=settings.db_max_overflow,
-        )
+            timeout=settings.db_timeout,
+        ),
+        timeout=settings.db_timeout,
     )
     revocations = Revocations(
         db,

@@ -1,10 +1,16 @@
 """The async engine: pool sizes from the settings, SQLite tuned for several processes.
 
+Every wait on the database is bounded by ``APP_DB_TIMEOUT`` (``timeout``): connecting,
+each statement, and waiting for a pooled connection (PostgreSQL: asyncpg's connect
+``timeout`` and ``command_timeout``, the pool's ``pool_timeout``; SQLite: the busy
+timeout). What a timeout raises is classified in :mod:`app.db.database`.
+
 SQLite: WAL (readers never wait for the writer), a busy timeout (writers queue instead
-of failing), foreign keys on, and the driver's own transaction handling turned off so
-that this module emits ``BEGIN``: ``DEFERRED`` for reads, ``IMMEDIATE`` for writes
-(:class:`app.db.database.Database`), so a write transaction holds the write lock from
-its first statement and never fails half-way when another process wrote first.
+of failing, for at most ``timeout``), foreign keys on, and the driver's own transaction
+handling turned off so that this module emits ``BEGIN``: ``DEFERRED`` for reads,
+``IMMEDIATE`` for writes (:class:`app.db.database.Database`), so a write transaction
+holds the write lock from its first statement and never fails half-way when another
+process wrote first.
 """
 
 from __future__ import annotations
@@ -32,14 +38,24 @@ def sqlite_path(url: str) -> Path | None:
     return Path(str(parsed.database))
 
 
-def create_engine(url: str, *, pool_size: int = 5, max_overflow: int = 10) -> AsyncEngine:
+def create_engine(
+    url: str, *, pool_size: int = 5, max_overflow: int = 10, timeout: float = 5.0
+) -> AsyncEngine:
     # hide_parameters: a database error logged never carries an email or a password hash.
-    if make_url(url).get_backend_name() != "sqlite":
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        bounded = (
+            {"timeout": timeout, "command_timeout": timeout}
+            if parsed.get_driver_name() == "asyncpg"
+            else {}
+        )
         return create_async_engine(
             url,
             pool_pre_ping=True,
             pool_size=pool_size,
             max_overflow=max_overflow,
+            pool_timeout=timeout,
+            connect_args=bounded,
             hide_parameters=True,
         )
     path = sqlite_path(url)
@@ -48,14 +64,18 @@ def create_engine(url: str, *, pool_size: int = 5, max_overflow: int = 10) -> As
         # Password hashes and the activity log: owner-only, like the keys. SQLite gives
         # its -wal and -shm files the database file's mode.
         os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-    engine = create_async_engine(url, connect_args={"timeout": 15}, hide_parameters=True)
+    pooled: dict[str, Any] = {"pool_timeout": timeout} if path is not None else {}
+    engine = create_async_engine(
+        url, connect_args={"timeout": timeout}, hide_parameters=True, **pooled
+    )
+    busy_ms = max(1, round(timeout * 1000))
 
     @event.listens_for(engine.sync_engine, "connect")
     def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # BEGIN is ours (below)
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()

@@ -11,6 +11,7 @@ from litestar.response import Template
 from litestar.types import ExceptionHandlersMap
 
 from app.auth.throttle import CounterUnavailableError
+from app.db.database import DatabaseUnavailableError, is_unavailable, unavailable_cause
 from app.security.passwords import HashQueueFullError
 from app.web.guard import NotSignedInError, not_signed_in_handler
 from app.web.plain import PlainClientError
@@ -88,6 +89,8 @@ def _http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Resp
 
 
 def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    if is_unavailable(exc):  # a database error raised outside app.db.database's wrapping
+        return _database_unavailable(request, exc)
     log.error("unhandled_error", path=request.url.path, error=type(exc).__name__, exc_info=exc)
     return _error_page(500)
 
@@ -99,10 +102,27 @@ def _unavailable(request: Request[Any, Any, Any], exc: Exception) -> Response[An
     return _error_page(503, {"Retry-After": RETRY_SOON})
 
 
+def _database_unavailable(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """The database is down, frozen, out of connections or locked by another process:
+    ``503`` at once (``APP_DB_TIMEOUT`` bounds every wait), one warning line, no traceback.
+    The next request tries again: nothing here needs a restart to recover."""
+    log.warning("database_unavailable", path=request.url.path, error=unavailable_cause(exc))
+    headers = {"Retry-After": RETRY_SOON}
+    if request.url.path.startswith("/api/"):
+        return Response(
+            {"error": "unavailable"},
+            status_code=503,
+            headers={**headers, "Cache-Control": "no-store"},
+            media_type="application/json",
+        )
+    return _error_page(503, headers)
+
+
 exception_handlers: ExceptionHandlersMap = {
     NotSignedInError: not_signed_in_handler,
     CounterUnavailableError: _unavailable,
     HashQueueFullError: _unavailable,
+    DatabaseUnavailableError: _database_unavailable,
     HTTPException: _http_exception,
     Exception: _unexpected,
 }

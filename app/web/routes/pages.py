@@ -1,14 +1,16 @@
-"""The home redirect, the dashboard and the health check."""
+"""The home redirect, the dashboard, and the checks: liveness (``/healthz``) and
+readiness (``/readyz``)."""
 
 from __future__ import annotations
 
 from typing import Any
 from urllib.parse import urlsplit
 
-from litestar import Response
+from litestar import Request, Response
 from litestar.plugins.htmx import HTMXRequest
 
 from app.clock import Clock
+from app.db.database import Database
 from app.web.auth_state import auth_state
 from app.web.deps import OptionalClaims
 from app.web.guard import NO_AUTH, NotSignedInError
@@ -16,7 +18,7 @@ from app.web.htmx import page
 from app.web.origin import origin_of
 from app.web.routes import view
 
-__all__ = ["dashboard", "healthz", "index"]
+__all__ = ["dashboard", "healthz", "index", "readyz"]
 
 # How the guard served this request, for the dashboard's "How this works". The phrases
 # "token alone", "re-minting" and "rotating" are what the e2e suite looks for.
@@ -31,6 +33,7 @@ TIERS = {
     "not confirm it was current.",
 }
 WELCOME_WINDOW = 120  # seconds after registering in which the dashboard says "Account created"
+READY_WITHIN = 1.0  # seconds the database has to answer /readyz's query
 
 
 @view("/", name="index")
@@ -80,3 +83,18 @@ def _just_registered(request: HTMXRequest, started_at: int, now: int) -> bool:
 @view("/healthz", name="healthz", media_type="text/plain", opt=NO_AUTH)
 async def healthz() -> str:
     return "ok"
+
+
+@view("/readyz", name="readyz", media_type="text/plain", opt=NO_AUTH)
+async def readyz(request: Request[Any, Any, Any]) -> Response[str]:
+    """Readiness, for a load balancer or a Kubernetes ``readinessProbe``: can this process
+    do its work now (the database answers a query within a second)? ``/healthz`` is the
+    liveness: a process that says "not ready" needs traffic kept away, not a restart."""
+    db: Database = request.app.state.core.db
+    ready = await db.ping(within=READY_WITHIN)
+    return Response(
+        "ready" if ready else "not ready",
+        status_code=200 if ready else 503,
+        headers={"Cache-Control": "no-store"} | ({} if ready else {"Retry-After": "5"}),
+        media_type="text/plain",
+    )
