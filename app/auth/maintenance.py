@@ -12,7 +12,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.auth import repository, revocations, throttle
 from app.clock import Clock
-from app.db.database import Database
+from app.db.database import Database, is_unavailable, unavailable_cause
 from app.db.locks import exclusive
 
 __all__ = ["PurgeResult", "Purger"]
@@ -83,5 +83,8 @@ class Purger:
             await asyncio.sleep(seconds)
             try:
                 await self.purge()
-            except Exception:  # a failed round is logged and retried at the next one
-                log.exception("purge_failed")
+            except Exception as error:  # a failed round is logged and retried at the next one
+                if is_unavailable(error):  # the database is down or slow: one line
+                    log.warning("purge_failed", error=unavailable_cause(error))
+                else:
+                    log.exception("purge_failed")

@@ -31,7 +31,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.clock import Clock
-from app.db.database import Database, Tx
+from app.db.database import Database, Tx, is_unavailable, unavailable_cause
 from app.db.models import Revocation
 
 __all__ = ["Channel", "Entry", "Mirror", "Revocations"]
@@ -181,8 +181,11 @@ class Revocations:
         try:
             await self.catch_up()
         except Exception as error:  # a broken round is retried at the next one
-            if not self._failing:
-                log.warning("revocation_catch_up_failed", error=type(error).__name__)
+            if not self._failing:  # one line per outage, not one per round (4 a second)
+                if is_unavailable(error):
+                    log.warning("revocation_catch_up_failed", error=unavailable_cause(error))
+                else:
+                    log.exception("revocation_catch_up_failed")
             self._failing = True
             return
         if self._failing:

@@ -29,7 +29,7 @@ from sqlmodel import col, select
 from app.auth.events import EventKind, record_event
 from app.auth.types import ClientInfo
 from app.clock import Clock
-from app.db.database import Database, Tx
+from app.db.database import Database, Tx, is_unavailable, unavailable_cause
 from app.db.models import OutboxMail
 from app.mail.messages import Composed, Messages
 from app.mail.transport import DeliveryError, SmtpTarget
@@ -145,10 +145,13 @@ class Outbox:
                 await self.work(
                     requests=polled or self._requests_waiting, mail=polled or self._mail_waiting
                 )
-            except Exception:  # a broken round is logged and retried at the next one
+            except Exception as error:  # a broken round is logged and retried at the next one
                 if _stopping():
                     raise
-                log.exception("outbox_round_failed")
+                if is_unavailable(error):  # the database is down or slow: one line
+                    log.warning("outbox_round_failed", error=unavailable_cause(error))
+                else:
+                    log.exception("outbox_round_failed")
             if _stopping():
                 raise asyncio.CancelledError
             polled = False
