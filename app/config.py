@@ -93,6 +93,7 @@ class Settings(BaseModel):
     database_url: str = ""
     db_pool_size: Annotated[int, Field(ge=1, le=1000)] = 5
     db_max_overflow: Annotated[int, Field(ge=0, le=1000)] = 10
+    db_timeout: Interval = 5.0  # connecting, each statement, waiting for a pooled connection
     auto_migrate: bool = True
     keys_file: Path | None = None
     keys: SecretStr | None = None
@@ -132,6 +133,7 @@ class Settings(BaseModel):
     cookie_secure: bool = True
     allow_insecure_cookies: bool = False
     test_clock: bool = False
+    allow_dev_on_public: bool = False  # dev_mailbox / test_clock beyond loopback
     template_auto_reload: bool = False
     openapi: bool = False  # /schema: a development aid, never on in production
     gc_freeze: bool = True  # freeze what start-up built out of the garbage collector's way

@@ -23,7 +23,8 @@ from app.auth.email_change import EmailChange
 from app.auth.ending import SessionEnder
 from app.auth.lifetimes import Policy
 from app.auth.maintenance import Purger
-from app.auth.recovery import Notices, Recovery
+from app.auth.notices import Notices
+from app.auth.recovery import Recovery
 from app.auth.revocations import Revocations
 from app.auth.signin import SignIn, Throttles
 from app.auth.throttle import Counter, RedisCounter, SqlCounter, Throttle
@@ -250,6 +251,13 @@ def build_core(settings: Settings, clock: Clock, *, deployment_clock: bool) -> C
             ender=ender,
             limits=mail.limits,
             throttle=per_session,
+            changes=Throttle(
+                counter,
+                name="email-change",
+                limit=settings.mail_max_per_address,
+                window=settings.mail_window,
+            ),
+            notices=mail.notices,
             issuer=issuer,
             verify_ttl=settings.verify_ttl,
         ),
@@ -306,13 +314,14 @@ def _mail(settings: Settings, db: Database, clock: Clock, counter: Counter) -> _
         else None
     )
     outbox = Outbox(db, clock, messages, smtp=smtp, poll=settings.outbox_poll)
+    limits = MailLimits(
+        counter, per_address=settings.mail_max_per_address, window=settings.mail_window
+    )
     return _Mail(
         messages=messages,
         outbox=outbox,
-        notices=Notices(outbox=outbox, messages=messages, describe=describe_device),
-        limits=MailLimits(
-            counter, per_address=settings.mail_max_per_address, window=settings.mail_window
-        ),
+        notices=Notices(outbox=outbox, messages=messages, limits=limits, describe=describe_device),
+        limits=limits,
     )
 
 

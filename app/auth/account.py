@@ -8,12 +8,12 @@ from dataclasses import dataclass
 
 import structlog
 
-from app.auth import repository
+from app.auth import email_tokens, repository
 from app.auth.authenticate import TokenIssuer
 from app.auth.ending import SessionEnder
 from app.auth.events import EventKind, record_event
 from app.auth.lifetimes import Policy
-from app.auth.recovery import Notices
+from app.auth.notices import Notices
 from app.auth.starting import start_session
 from app.auth.throttle import Throttle
 from app.auth.types import ClientInfo, IssuedToken, Throttled
@@ -86,8 +86,9 @@ class AccountService:
         self, user: TokenClaims, current: str, new: str, client: ClientInfo
     ) -> IssuedToken | Throttled | None:
         """Check the current password, store the new one: "sign out everywhere, sign in
-        here". Every session ends (this one too: a copy of its cookie is refused at once)
-        and this browser gets a new session, all in one transaction. None: wrong current
+        here". Every session ends (this one too: a copy of its cookie is refused at once),
+        every link mailed for the account dies, and this browser gets a new session, all
+        in one transaction. None: wrong current
         password (counted per session, never against the sign-in allowance)."""
         now = self.clock.now()
         if wait := await self.throttle.attempt(user.session_id, now):
@@ -100,7 +101,10 @@ class AccountService:
         await self.throttle.reset(user.session_id)
         new_hash = await self.passwords.hash(new)
         async with self.db.write() as tx:
+            if await repository.lock_unchanged(tx.session, account) is None:
+                return None  # a reset or another change won meanwhile: this check is stale
             await repository.set_password_hash(tx.session, user.user_id, new_hash)
+            await email_tokens.void_all(tx.session, user.user_id)
             ended = await self.ender.end(
                 tx,
                 user_id=user.user_id,

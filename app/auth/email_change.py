@@ -1,10 +1,13 @@
 """Changing an account's address (ASVS 5.0 7.4.x).
 
 A change needs the current password; a link goes to the **new** address and a notice (with
-no link) to the old one. An address another account has gets the same answer and no
-mail at all. The address switches only when the link is used (a POST, as for every link):
-then every other session ends, and the browser that confirmed (if signed in) shows the
-new address.
+no link) to the old one. One account asks for at most ``APP_MAIL_MAX_PER_ADDRESS`` changes
+inside ``APP_MAIL_WINDOW`` (else strangers' mailboxes fill with links). An address another
+account has gets the same answer and no mail at all. The address switches only when the
+link is used (a POST, as for every link): then every other session ends, every other link
+mailed for the account dies, and the browser that confirmed (if signed in) shows the new
+address. Two accounts confirming one address at the same moment: one gets it, the other
+the answer for a taken address.
 """
 
 from __future__ import annotations
@@ -13,20 +16,18 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 import structlog
-from sqlalchemy import update
-from sqlmodel import col
+from sqlalchemy.exc import IntegrityError
 
 from app.auth import email_tokens, repository
 from app.auth.authenticate import TokenIssuer
 from app.auth.email_tokens import Purpose
-from app.auth.emails import email_key
 from app.auth.ending import SessionEnder
 from app.auth.events import EventKind, record_event
+from app.auth.notices import Notices
 from app.auth.throttle import Throttle
 from app.auth.types import ClientInfo, Confirmed, Throttled
 from app.clock import Clock
 from app.db.database import Database
-from app.db.models import User
 from app.mail.limits import MailLimits
 from app.mail.messages import MailKind, Messages
 from app.mail.outbox import Outbox
@@ -48,19 +49,23 @@ class EmailChange:
     ender: SessionEnder
     limits: MailLimits
     throttle: Throttle  # wrong current passwords, per session
+    changes: Throttle  # address changes asked for (with the right password), per account
+    notices: Notices
     issuer: TokenIssuer
     verify_ttl: int
 
     async def link_works(self, token: str) -> bool:
-        now = self.clock.now()
         async with self.db.read() as db:
-            return email_tokens.usable(await email_tokens.find(db, token), Purpose.CHANGE, now)
+            opened = await email_tokens.open_link(db, token, Purpose.CHANGE, self.clock.now())
+        return opened is not None
 
     async def request_change(
         self, user: TokenClaims, new_email: str, password: str, client: ClientInfo
     ) -> bool | Throttled:
         """Check the password, then send the link to the new address (unless another
-        account has it) and a notice to the old one. False: wrong password."""
+        account has it) and a notice to the old one. False: wrong password; Throttled:
+        too many wrong passwords in this session, or too many changes asked for by this
+        account (nothing is mailed)."""
         now = self.clock.now()
         if wait := await self.throttle.attempt(user.session_id, now):
             return Throttled(wait)
@@ -71,8 +76,14 @@ class EmailChange:
         if account is None or account.id is None or not ok:
             return False
         await self.throttle.reset(user.session_id)
-        send_link = taken is None and await self.limits.allow(MailKind.EMAIL_CHANGE, new_email, now)
+        if wait := await self.changes.attempt(str(account.id), now):
+            return Throttled(wait)
         async with self.db.write() as tx:
+            if await repository.lock_unchanged(tx.session, account) is None:
+                return False  # the password changed since it was checked: no link
+            send_link = taken is None and await self.limits.allow(
+                MailKind.EMAIL_CHANGE, new_email, now, tx=tx
+            )
             if send_link:
                 token = await email_tokens.issue(
                     tx.session,
@@ -92,15 +103,7 @@ class EmailChange:
                     hours=self.verify_ttl // 3600,
                     link=self.messages.link("/confirm-email", token),
                 )
-            await self.outbox.send(
-                tx,
-                MailKind.EMAIL_CHANGE_NOTICE,
-                to=account.email,
-                user_id=account.id,
-                now=now,
-                new_email=new_email,
-                url=self.messages.url("/sessions"),
-            )
+            await self.notices.email_change_requested(tx, account, new_email, now)
             await record_event(
                 tx.session,
                 EventKind.EMAIL_CHANGE_REQUESTED,
@@ -119,40 +122,39 @@ class EmailChange:
         link does not work; "taken": another account has the address now (the link is
         used up)."""
         now = self.clock.now()
-        async with self.db.write() as tx:
-            used = await email_tokens.consume(tx.session, token, Purpose.CHANGE, now)
-            if used is None:
-                return "unusable"
-            if await repository.find_user_by_email(tx.session, used.address) is not None:
-                return "taken"
-            await tx.session.exec(
-                update(User)
-                .where(col(User.id) == used.user_id)
-                .values(
-                    email=used.address, email_key=email_key(used.address), email_verified_at=now
+        try:
+            async with self.db.write() as tx:
+                used = await email_tokens.consume(tx.session, token, Purpose.CHANGE, now)
+                if used is None:
+                    return "unusable"
+                address, user_id = used.row.address, used.user_id
+                if await repository.find_user_by_email(tx.session, address) is not None:
+                    return "taken"
+                await repository.set_email(tx.session, user_id, address, verified_at=now)
+                await email_tokens.void_all(tx.session, user_id)  # older links: another address
+                mine = current if current is not None and current.user_id == user_id else None
+                await self.ender.end(
+                    tx,
+                    user_id=user_id,
+                    keep=mine.session_id if mine else None,
+                    kind=EventKind.SESSION_REVOKED,
+                    now=now,
+                    client=client,
                 )
-            )
-            mine = current if current is not None and current.user_id == used.user_id else None
-            await self.ender.end(
-                tx,
-                user_id=used.user_id,
-                keep=mine.session_id if mine else None,
-                kind=EventKind.SESSION_REVOKED,
-                now=now,
-                client=client,
-            )
-            await record_event(
-                tx.session,
-                EventKind.EMAIL_CHANGED,
-                now,
-                client,
-                user_id=used.user_id,
-                session_id=mine.session_id if mine else None,
-            )
+                await record_event(
+                    tx.session,
+                    EventKind.EMAIL_CHANGED,
+                    now,
+                    client,
+                    user_id=user_id,
+                    session_id=mine.session_id if mine else None,
+                )
+        except IntegrityError:  # another account confirmed this address at the same moment
+            return "taken"
         issued = (
-            self.issuer.issue(replace(mine, email=used.address, email_verified=True), now)
+            self.issuer.issue(replace(mine, email=address, email_verified=True), now)
             if mine
             else None
         )
-        log.info("email_changed", user_id=used.user_id)
-        return Confirmed(user_id=used.user_id, issued=issued)
+        log.info("email_changed", user_id=user_id)
+        return Confirmed(user_id=user_id, issued=issued)

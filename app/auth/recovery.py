@@ -3,7 +3,10 @@
 - Asking for a reset answers the same, in the same time, for any address: the request is
   a deferred outbox row holding only the address, resolved by the mail sender
   (:meth:`Recovery.prepare_reset`), which alone looks the account up.
-- The link works once, for ``APP_RESET_TTL``; a newer request replaces older links.
+- The link works once, for ``APP_RESET_TTL``, and only while the account's address is the
+  one it was mailed to; a newer request replaces older links.
+- A reset voids every other link mailed for the account (an address change asked for
+  before it above all: the "pre-hijacked account", Sudhodanan & Paverd 2022).
 - A reset ends every session of the account (their tokens too, inside their access
   window, on every worker), counts as a verified address, signs nobody in, and tells the
   account's address that its password was changed, with the time and the device.
@@ -11,56 +14,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import structlog
-from sqlalchemy import update
-from sqlmodel import col
 
 from app.auth import email_tokens, repository
 from app.auth.email_tokens import Purpose
 from app.auth.ending import SessionEnder
 from app.auth.events import EventKind, record_event
+from app.auth.notices import Notices
 from app.auth.types import ClientInfo
-from app.clock import Clock, to_iso
+from app.clock import Clock
 from app.db.database import Database, Tx
-from app.db.models import OutboxMail, User
+from app.db.models import OutboxMail
 from app.mail.limits import MailLimits
 from app.mail.messages import MailKind, Messages
 from app.mail.outbox import Outbox
 from app.security.passwords import PasswordService
 from app.security.tokens import TokenClaims
 
-__all__ = ["Notices", "Recovery"]
+__all__ = ["Recovery"]
 
 log = structlog.get_logger("app.auth")
-
-
-@dataclass(frozen=True, slots=True)
-class Notices:
-    """Security notices: mails that tell an account's address what just happened to it."""
-
-    outbox: Outbox
-    messages: Messages
-    describe: Callable[[str], str]  # a user agent -> "Firefox on Windows"
-
-    async def password_changed(
-        self, tx: Tx, user: User, client: ClientInfo, now: int, *, here_kept: bool
-    ) -> None:
-        """``here_kept``: the browser that changed it stays signed in (a signed-in change)."""
-        await self.outbox.send(
-            tx,
-            MailKind.PASSWORD_CHANGED,
-            to=user.email,
-            user_id=user.id,
-            now=now,
-            when=to_iso(now).replace("T", " ").replace("Z", " UTC"),
-            device=self.describe(client.user_agent),
-            network=client.address or "an unknown network",
-            forgot_url=self.messages.url("/forgot-password"),
-            here_kept=here_kept,
-        )
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -116,14 +91,10 @@ class Recovery:
 
     async def account_of(self, token: str) -> str | None:
         """The address of the account a working reset link is for; None if it does not
-        work (unknown, used, expired, replaced by a newer one)."""
-        now = self.clock.now()
+        work (unknown, used, voided, expired, or mailed to an address it no longer has)."""
         async with self.db.read() as db:
-            row = await email_tokens.find(db, token)
-            if not email_tokens.usable(row, Purpose.RESET, now) or row is None:
-                return None
-            user = await repository.find_user(db, row.user_id)
-        return user.email if user is not None else None
+            opened = await email_tokens.open_link(db, token, Purpose.RESET, self.clock.now())
+        return opened.user.email if opened is not None else None
 
     async def reset(
         self, token: str, new_password: str, client: ClientInfo, *, current: TokenClaims | None
@@ -136,18 +107,17 @@ class Recovery:
         new_hash = await self.passwords.hash(new_password)
         async with self.db.write() as tx:
             used = await email_tokens.consume(tx.session, token, Purpose.RESET, now)
-            user = await repository.find_user(tx.session, used.user_id) if used else None
-            if used is None or user is None or user.id is None:
+            if used is None:
                 return False
-            await repository.set_password_hash(tx.session, user.id, new_hash)
-            if user.email_verified_at is None and used.address == user.email:
-                await tx.session.exec(
-                    update(User).where(col(User.id) == user.id).values(email_verified_at=now)
-                )
-            mine = current.session_id if current and current.user_id == user.id else None
+            user, user_id = used.user, used.user_id
+            await repository.set_password_hash(tx.session, user_id, new_hash)
+            await email_tokens.void_all(tx.session, user_id)  # an address change asked for too
+            if user.email_verified_at is None:  # the link reached this very address
+                await repository.mark_verified(tx.session, user_id, now)
+            mine = current.session_id if current and current.user_id == user_id else None
             ended = await self.ender.end(
                 tx,
-                user_id=user.id,
+                user_id=user_id,
                 token_session=mine,
                 kind=EventKind.SESSION_REVOKED,
                 now=now,
@@ -158,9 +128,9 @@ class Recovery:
                 EventKind.PASSWORD_RESET,
                 now,
                 client,
-                user_id=user.id,
+                user_id=user_id,
                 session_id=None,
             )
             await self.notices.password_changed(tx, user, client, now, here_kept=False)
-        log.info("password_reset", user_id=user.id, sessions_ended=len(ended))
+        log.info("password_reset", user_id=user_id, sessions_ended=len(ended))
         return True

@@ -22,10 +22,13 @@ __all__ = [
     "find_user",
     "find_user_by_email",
     "list_live_sessions",
+    "lock_unchanged",
+    "mark_verified",
     "purge_events_before",
     "purge_expired_sessions",
     "recent_events",
     "rotate_session",
+    "set_email",
     "set_password_hash",
 ]
 
@@ -51,6 +54,38 @@ async def add_user(db: AsyncSession, *, email: str, password_hash: str, now: int
 
 async def set_password_hash(db: AsyncSession, user_id: int, password_hash: str) -> None:
     await db.exec(update(User).where(col(User.id) == user_id).values(password_hash=password_hash))
+
+
+async def mark_verified(db: AsyncSession, user_id: int, now: int) -> None:
+    await db.exec(update(User).where(col(User.id) == user_id).values(email_verified_at=now))
+
+
+async def set_email(db: AsyncSession, user_id: int, email: str, *, verified_at: int) -> None:
+    """Move the account to ``email`` (proved by a link: verified)."""
+    await db.exec(
+        update(User)
+        .where(col(User.id) == user_id)
+        .values(email=email, email_key=email_key(email), email_verified_at=verified_at)
+    )
+
+
+async def lock_unchanged(db: AsyncSession, checked: User) -> User | None:
+    """The account row as it is now, locked until the transaction ends, if its password is
+    still the one ``checked`` held when the caller verified it; None if it changed (a
+    reset or a change committed in between) or the account is gone.
+
+    ``FOR UPDATE`` on PostgreSQL; SQLite's write transaction already holds the one write
+    lock. Either way a reset cannot commit between this read and the caller's writes, so
+    a password checked before a reset never becomes a session or a mailed link after it.
+    """
+    result = await db.exec(
+        select(User)
+        .where(col(User.id) == checked.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    user = result.first()
+    return user if user is not None and user.password_hash == checked.password_hash else None
 
 
 async def add_session(db: AsyncSession, session: Session) -> Session:

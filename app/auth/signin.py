@@ -111,28 +111,32 @@ class SignIn:
             user.password_hash if user is not None else None, password
         )
         if user is None or user.id is None or not ok:
-            user_id = user.id if user is not None else None
-            async with self.db.write() as tx:
-                await record_event(
-                    tx.session,
-                    EventKind.SIGN_IN_FAILED,
-                    now,
-                    client,
-                    user_id=user_id,
-                    session_id=None,
+            await self._failed(user.id if user is not None else None, client, now)
+            return None
+        async with self.db.write() as tx:
+            # The password checked above must still be the account's: a reset or change
+            # that committed meanwhile wins, and this sign-in never becomes a session.
+            current_user = await repository.lock_unchanged(tx.session, user)
+            if current_user is not None:
+                if new_hash is not None:
+                    await repository.set_password_hash(tx.session, user.id, new_hash)
+                claims = await self._start(
+                    tx, current_user, client, now, kind=EventKind.SIGNED_IN, current=current
                 )
-            log.info("sign_in_failed", user_id=user_id)
+        if current_user is None:
+            await self._failed(user.id, client, now)
             return None
         for throttle, key in counted:
             await throttle.reset(key)
-        async with self.db.write() as tx:
-            if new_hash is not None:
-                await repository.set_password_hash(tx.session, user.id, new_hash)
-            claims = await self._start(
-                tx, user, client, now, kind=EventKind.SIGNED_IN, current=current
-            )
         log.info("signed_in", user_id=user.id, session=claims.session_id)
         return self._signed_in(claims, now, device=device)
+
+    async def _failed(self, user_id: int | None, client: ClientInfo, now: int) -> None:
+        async with self.db.write() as tx:
+            await record_event(
+                tx.session, EventKind.SIGN_IN_FAILED, now, client, user_id=user_id, session_id=None
+            )
+        log.info("sign_in_failed", user_id=user_id)
 
     async def _count_failure(
         self, key: str, device: str | None, client: ClientInfo, now: int

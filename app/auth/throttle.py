@@ -23,7 +23,7 @@ from sqlalchemy import delete, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 
-from app.db.database import Database
+from app.db.database import Database, Tx
 from app.db.models import ThrottleBucket
 
 __all__ = [
@@ -49,7 +49,9 @@ def judge(times: Sequence[int], now: int, *, limit: int, window: int) -> tuple[i
 
 
 class Counter(Protocol):
-    async def attempt(self, key: str, now: int, *, limit: int, window: int) -> int: ...
+    async def attempt(
+        self, key: str, now: int, *, limit: int, window: int, tx: Tx | None = None
+    ) -> int: ...
     async def reset(self, key: str) -> None: ...
 
 
@@ -60,10 +62,12 @@ class Throttle:
         self.limit = limit
         self.window = window
 
-    async def attempt(self, key: str, now: int) -> int:
-        """Count an attempt now if one is allowed (0), else the seconds to wait."""
+    async def attempt(self, key: str, now: int, *, tx: Tx | None = None) -> int:
+        """Count an attempt now if one is allowed (0), else the seconds to wait. With
+        ``tx``, a count kept in the database is part of that transaction (it holds if and
+        only if what it counts commits)."""
         return await self._counter.attempt(
-            self._prefix + key, now, limit=self.limit, window=self.window
+            self._prefix + key, now, limit=self.limit, window=self.window, tx=tx
         )
 
     async def reset(self, key: str) -> None:
@@ -76,27 +80,32 @@ class SqlCounter:
         dialect = postgresql if db.dialect == "postgresql" else sqlite
         self._insert = dialect.insert
 
-    async def attempt(self, key: str, now: int, *, limit: int, window: int) -> int:
-        async with self._db.write() as tx:
-            db = tx.session
+    async def attempt(
+        self, key: str, now: int, *, limit: int, window: int, tx: Tx | None = None
+    ) -> int:
+        if tx is not None:
+            return await self._attempt(tx, key, now, limit=limit, window=window)
+        async with self._db.write() as own:
+            return await self._attempt(own, key, now, limit=limit, window=window)
+
+    async def _attempt(self, tx: Tx, key: str, now: int, *, limit: int, window: int) -> int:
+        db = tx.session
+        await db.exec(
+            self._insert(ThrottleBucket)
+            .values(key=key, hits="[]", last_at=now)
+            .on_conflict_do_nothing(index_elements=["key"])
+        )
+        hits = await db.scalar(
+            select(col(ThrottleBucket.hits)).where(col(ThrottleBucket.key) == key).with_for_update()
+        )
+        wait, kept = judge(json.loads(hits or "[]"), now, limit=limit, window=window)
+        if not wait:
             await db.exec(
-                self._insert(ThrottleBucket)
-                .values(key=key, hits="[]", last_at=now)
-                .on_conflict_do_nothing(index_elements=["key"])
-            )
-            hits = await db.scalar(
-                select(col(ThrottleBucket.hits))
+                update(ThrottleBucket)
                 .where(col(ThrottleBucket.key) == key)
-                .with_for_update()
+                .values(hits=json.dumps(kept), last_at=now)
             )
-            wait, kept = judge(json.loads(hits or "[]"), now, limit=limit, window=window)
-            if not wait:
-                await db.exec(
-                    update(ThrottleBucket)
-                    .where(col(ThrottleBucket.key) == key)
-                    .values(hits=json.dumps(kept), last_at=now)
-                )
-            return wait
+        return wait
 
     async def reset(self, key: str) -> None:
         async with self._db.write() as tx:
@@ -147,7 +156,10 @@ class RedisCounter:
         self._redis: Any = Redis(connection_pool=pool)
         self._script = self._redis.register_script(_ATTEMPT)
 
-    async def attempt(self, key: str, now: int, *, limit: int, window: int) -> int:
+    async def attempt(
+        self, key: str, now: int, *, limit: int, window: int, tx: Tx | None = None
+    ) -> int:
+        # A count in Redis is not part of any database transaction (``tx`` is ignored).
         # The key's own expiry is in real seconds and only frees memory; it is long, so a
         # test clock that runs ahead of real time cannot make it forget attempts.
         ttl = 2 * window + 3600

@@ -11,13 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from sqlalchemy import update
-from sqlmodel import col
-
 from app.auth import email_tokens, repository
 from app.auth.authenticate import TokenIssuer
 from app.auth.email_tokens import Purpose
-from app.auth.emails import email_key
 from app.auth.events import EventKind, record_event
 from app.auth.types import ClientInfo, Confirmed
 from app.clock import Clock
@@ -78,9 +74,9 @@ class Verification:
             await self.send_check(tx, account, now)
 
     async def link_works(self, token: str) -> bool:
-        now = self.clock.now()
         async with self.db.read() as db:
-            return email_tokens.usable(await email_tokens.find(db, token), Purpose.VERIFY, now)
+            opened = await email_tokens.open_link(db, token, Purpose.VERIFY, self.clock.now())
+        return opened is not None
 
     async def verify(
         self, token: str, client: ClientInfo, *, current: TokenClaims | None
@@ -90,12 +86,10 @@ class Verification:
         now = self.clock.now()
         async with self.db.write() as tx:
             used = await email_tokens.consume(tx.session, token, Purpose.VERIFY, now)
-            user = await repository.find_user(tx.session, used.user_id) if used else None
-            if used is None or user is None or email_key(user.email) != email_key(used.address):
+            if used is None:
                 return None
-            await tx.session.exec(
-                update(User).where(col(User.id) == user.id).values(email_verified_at=now)
-            )
+            user = used.user
+            await repository.mark_verified(tx.session, used.user_id, now)
             await record_event(
                 tx.session,
                 EventKind.EMAIL_VERIFIED,

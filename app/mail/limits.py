@@ -1,13 +1,14 @@
 """Mail bombing: at most ``APP_MAIL_MAX_PER_ADDRESS`` mails of each kind (reset,
-verification, address change) to one address inside ``APP_MAIL_WINDOW``, on the app's
-clock, shared by every process. Past it nothing more is sent, and the person sees the
-very same page (the limit says nothing about whether the address has an account).
-Security notices are not limited."""
+verification, address change, and every security notice) to one address inside
+``APP_MAIL_WINDOW``, on the app's clock, shared by every process. Past it nothing more of
+that kind is sent, and the person sees the very same page (the limit says nothing about
+whether the address has an account)."""
 
 from __future__ import annotations
 
 from app.auth.emails import email_key
 from app.auth.throttle import Counter, Throttle
+from app.db.database import Tx
 
 __all__ = ["MailLimits"]
 
@@ -18,9 +19,10 @@ class MailLimits:
         self._per_address = per_address
         self._window = window
 
-    async def allow(self, kind: str, address: str, now: int) -> bool:
-        """Count one mail of ``kind`` to ``address`` if the limit allows it."""
+    async def allow(self, kind: str, address: str, now: int, *, tx: Tx | None = None) -> bool:
+        """Count one mail of ``kind`` to ``address`` if the limit allows it (in ``tx``
+        when the mail is written in that transaction)."""
         throttle = Throttle(
             self._counter, name=f"mail-{kind}", limit=self._per_address, window=self._window
         )
-        return not await throttle.attempt(email_key(address), now)
+        return not await throttle.attempt(email_key(address), now, tx=tx)

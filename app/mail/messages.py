@@ -25,6 +25,10 @@ class MailKind:
     EMAIL_CHANGE_NOTICE = "email_change_notice"
     PASSWORD_CHANGED = "password_changed"
 
+    # Mails that carry a link someone is waiting for: the sender takes them before
+    # notices queued earlier, so a flood of notices never delays a reset.
+    LINKS = frozenset({RESET, VERIFY, EMAIL_CHANGE})
+
 
 @dataclass(frozen=True, slots=True)
 class Composed:

@@ -12,6 +12,9 @@ process delivers rows afterwards, so no request ever waits for SMTP.
 - **Deferred requests**: a password-reset request is a ``requested`` row that holds only
   the address; the sender resolves it (account, token, text) in a transaction of its own,
   so the request's answer costs the same whether the address has an account or not.
+- **Links first**: among the rows due, mails that carry a link (reset, verification,
+  address change) are claimed before notices queued earlier; a delivery under way is
+  never interrupted.
 - Without ``APP_SMTP_URL`` nothing is delivered: mail stays ``queued``, for the dev
   mailbox to show.
 """
@@ -23,7 +26,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import structlog
-from sqlalchemy import delete, update
+from sqlalchemy import case, delete, update
 from sqlmodel import col, select
 
 from app.auth.events import EventKind, record_event
@@ -31,10 +34,10 @@ from app.auth.types import ClientInfo
 from app.clock import Clock
 from app.db.database import Database, Tx, is_unavailable, unavailable_cause
 from app.db.models import OutboxMail
-from app.mail.messages import Composed, Messages
+from app.mail.messages import Composed, MailKind, Messages
 from app.mail.transport import DeliveryError, SmtpTarget
 
-__all__ = ["Outbox", "Preparer", "Status"]
+__all__ = ["Outbox", "Preparer", "Status", "purge"]
 
 log = structlog.get_logger("app.mail")
 
@@ -42,6 +45,9 @@ MAX_ATTEMPTS = 5
 BACKOFF = (30, 120, 600, 1800)  # seconds before attempts 2..5
 LEASE = 120  # seconds a process may hold a row it is delivering
 BATCH = 20
+
+
+_LINKS_FIRST = case((col(OutboxMail.kind).in_(sorted(MailKind.LINKS)), 0), else_=1)
 
 
 def _stopping() -> bool:
@@ -212,7 +218,7 @@ class Outbox:
                             & (col(OutboxMail.lease_until) <= now)
                         )
                     )
-                    .order_by(col(OutboxMail.id))
+                    .order_by(_LINKS_FIRST, col(OutboxMail.id))
                     .limit(BATCH)
                 )
             ).all()
@@ -301,3 +307,16 @@ class Outbox:
                 .limit(limit)
             )
         return list(result.all())
+
+
+async def purge(db: Database, older_than: int) -> int:
+    """Delivered and given-up rows (their bodies are gone already) created before
+    ``older_than``: the record of what was sent is kept one mail window."""
+    async with db.write() as tx:
+        result = await tx.session.exec(
+            delete(OutboxMail).where(
+                col(OutboxMail.status).in_([Status.SENT, Status.FAILED]),
+                col(OutboxMail.created_at) < older_than,
+            )
+        )
+    return int(result.rowcount or 0)

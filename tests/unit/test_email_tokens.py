@@ -11,6 +11,7 @@ from app.auth.email_tokens import Purpose, new_token, token_hash, usable
 from app.db.models import EmailToken
 
 T0 = 1_800_000_000
+ANN = "ann@example.com"  # the account's address now
 TTL = 3600
 
 
@@ -34,13 +35,29 @@ def _row(**overrides: object) -> EmailToken:
     ids=["sent", "end-1", "end+0", "end+1"],
 )
 def test_a_link_works_until_its_end(now: int, works: bool) -> None:
-    assert usable(_row(), Purpose.RESET, now) is works
+    assert usable(_row(), Purpose.RESET, now, ANN) is works
 
 
 def test_a_used_link_another_purposes_link_and_no_link_do_not_work() -> None:
-    assert not usable(_row(used_at=T0), Purpose.RESET, T0)
-    assert not usable(_row(), Purpose.VERIFY, T0)
-    assert not usable(None, Purpose.RESET, T0)
+    assert not usable(_row(used_at=T0), Purpose.RESET, T0, ANN)
+    assert not usable(_row(), Purpose.VERIFY, T0, ANN)
+    assert not usable(None, Purpose.RESET, T0, ANN)
+    assert not usable(_row(), Purpose.RESET, T0, None)  # the account is gone
+
+
+@pytest.mark.parametrize("purpose", [Purpose.RESET, Purpose.VERIFY])
+def test_a_reset_or_check_link_dies_when_the_account_moves_to_another_address(
+    purpose: Purpose,
+) -> None:
+    row = _row(purpose=purpose.value)
+    assert usable(row, purpose, T0, ANN)
+    assert usable(row, purpose, T0, "ANN@Example.com")  # the same address, however typed
+    assert not usable(row, purpose, T0, "ann@elsewhere.example")
+
+
+def test_a_change_link_is_mailed_to_the_address_it_would_move_to() -> None:
+    row = _row(purpose=Purpose.CHANGE.value, address="new@example.com")
+    assert usable(row, Purpose.CHANGE, T0, ANN)
 
 
 def test_tokens_are_256_bits_and_only_their_hash_is_stored() -> None:

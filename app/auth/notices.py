@@ -1,0 +1,62 @@
+"""Security notices: mails that tell an account's address what just happened to it
+(ASVS 5.0 6.3.7, 7.4.x; NIST 800-63B rev 4: notify without enabling abuse).
+
+Each is written in the transaction of the change it reports, and counts against the
+per-address, per-kind mail limit like a link does (``app.mail.limits``): past it the
+change still happens and the activity log still records it, but nothing more of that
+kind reaches the address - a flood of changes cannot become a flood of mail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from app.auth.types import ClientInfo
+from app.clock import to_iso
+from app.db.database import Tx
+from app.db.models import User
+from app.mail.limits import MailLimits
+from app.mail.messages import MailKind, Messages
+from app.mail.outbox import Outbox
+
+__all__ = ["Notices"]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Notices:
+    outbox: Outbox
+    messages: Messages
+    limits: MailLimits
+    describe: Callable[[str], str]  # a user agent -> "Firefox on Windows"
+
+    async def password_changed(
+        self, tx: Tx, user: User, client: ClientInfo, now: int, *, here_kept: bool
+    ) -> None:
+        """``here_kept``: the browser that changed it stays signed in (a signed-in change)."""
+        await self._send(
+            tx,
+            MailKind.PASSWORD_CHANGED,
+            user,
+            now,
+            when=to_iso(now).replace("T", " ").replace("Z", " UTC"),
+            device=self.describe(client.user_agent),
+            network=client.address or "an unknown network",
+            forgot_url=self.messages.url("/forgot-password"),
+            here_kept=here_kept,
+        )
+
+    async def email_change_requested(self, tx: Tx, user: User, new_email: str, now: int) -> None:
+        await self._send(
+            tx,
+            MailKind.EMAIL_CHANGE_NOTICE,
+            user,
+            now,
+            new_email=new_email,
+            url=self.messages.url("/sessions"),
+        )
+
+    async def _send(self, tx: Tx, kind: str, user: User, now: int, **context: Any) -> None:
+        if await self.limits.allow(kind, user.email, now, tx=tx):
+            await self.outbox.send(tx, kind, to=user.email, user_id=user.id, now=now, **context)
