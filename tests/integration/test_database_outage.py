@@ -49,7 +49,7 @@ def database_url(postgres: OutagePostgres, request: pytest.FixtureRequest) -> st
     with psycopg.connect(
         f"postgresql://postgres@127.0.0.1:{postgres.port}/postgres", autocommit=True
     ) as admin:
-        admin.execute(f"CREATE DATABASE {name}")  # type: ignore[arg-type]
+        admin.execute(f"CREATE DATABASE {name}")
     return f"postgresql+asyncpg://postgres@127.0.0.1:{postgres.port}/{name}"
 
 
