@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 from bench.backends import measure_backends
-from bench.chart import ratio_chart
 from bench.cpu import CpuMeter
 from bench.inprocess import measure_inprocess
 from bench.logins import measure_argon2
@@ -29,6 +28,7 @@ from bench.machine import describe_machine, git_revision
 from bench.micro import measure_micro
 from bench.plan import FULL, QUICK
 from bench.report import TARGETS, render_report
+from bench.report.chart import ratio_chart
 from bench.rotation import measure_rotation
 from bench.served import measure_served, say
 from bench.servers import ROOT

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from bench.report.format import count
+
 __all__ = ["WHAT", "method_notes"]
 
 WHAT = {
@@ -25,10 +27,6 @@ WHAT = {
     "session": "bench-only app: Litestar `SessionAuth`, `ServerSideSessionConfig` + "
     "`MemoryStore`, user from a dict",
 }
-
-
-def _count(number: int, noun: str) -> str:
-    return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
 def method_notes(results: dict[str, Any]) -> list[str]:
@@ -86,7 +84,7 @@ def method_notes(results: dict[str, Any]) -> list[str]:
         f"and hide), {p['probe_seconds']:.0f} s at rest, then {p['probe_seconds']:.0f} s "
         f"while the load runs in another process: {p['storm_clients']} clients signing in "
         f"over and over, or {p['flood_clients']} clients sending crafted passwords to the "
-        f"strength hint and the registration form; {_count(p['probe_rounds'], 'round')}.",
+        f"strength hint and the registration form; {count(p['probe_rounds'], 'round')}.",
         f"- **Backends.** Six deployments (SQLite, PostgreSQL, PostgreSQL + Redis; 1 and 2 "
         f"workers), tier 1 interleaved over {p['backend_rounds']} rounds; tier 3 with "
         f"{p['tier3_connections']} connections on the 1-worker SQLite and PostgreSQL "

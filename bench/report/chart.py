@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from html import escape
 
-from bench.report import X
+from bench.report.format import X
 from bench.throughput import Summary
 
 __all__ = ["ratio_chart"]

@@ -1,0 +1,125 @@
+"""The report's sections on the page itself: throughput against the bare page and the
+peers, each page in-process, SQL statements per tier, rotation against table size, the
+cost of a login, and where the auth time goes (each a Markdown table and its notes)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bench.report.format import DASH, X
+from bench.report.method import WHAT
+
+__all__ = ["inprocess", "logins", "micro", "rotation", "statements", "throughput"]
+
+
+def throughput(results: dict[str, Any], chart: str) -> list[str]:
+    pages = results["page_bytes"]
+    lines = [
+        f"| variant | what it is | req/s | {X} bare page (lowest{DASH}highest round) "
+        f"| {X} unguarded | p50 ms | p99 ms | max ms | page bytes |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for s in results["throughput"]:
+        floor = s["ratio_floor"]
+        lines.append(
+            f"| {s['label']} | {WHAT[s['key']]} | {s['rps']:,.0f} | **{s['ratio']:.2f}{X}** "
+            f"({s['ratio_low']:.2f}{DASH}{s['ratio_high']:.2f}) "
+            f"| {'' if floor is None else f'{floor:.2f}{X}'} "
+            f"| {s['p50_ms']:.2f} | {s['p99_ms']:.2f} | {s['max_ms']:.1f} | {pages[s['key']]:,} |"
+        )
+    rss = ", ".join(f"{name} {mib:.0f} MiB" for name, mib in results["rss_mib"].items())
+    lines += [
+        "",
+        "Every variant answered 200 to every request (wrk counted any other status, and a "
+        "run with one would have stopped the benchmark). Page bytes: the body of one "
+        "response, measured before the runs; wrk's bytes per response, headers included: "
+        + ", ".join(f"{s['key']} {s['bytes_per_response']:,.0f}" for s in results["throughput"])
+        + f". Servers' resident memory after the runs: {rss}.",
+        "",
+        f"![throughput relative to the bare Litestar page]({chart})",
+    ]
+    return lines
+
+
+def inprocess(results: dict[str, Any]) -> list[str]:
+    rows = results["inprocess"]
+    bare = next((r for r in rows if r["key"] == "bare"), None)
+    lines = [
+        f"| variant | p50 µs | {X} bare p50 | mean µs | p99 µs | p99.9 µs | max ms | page bytes |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in rows:
+        ratio = f"{r['p50_us'] / bare['p50_us']:.2f}{X}" if bare else ""
+        lines.append(
+            f"| {r['label']} | **{r['p50_us']:.1f}** | {ratio} | {r['mean_us']:.1f} "
+            f"| **{r['p99_us']:.1f}** | {r['p999_us']:.1f} | {r['max_us'] / 1000:.2f} "
+            f"| {r['bytes']:,} |"
+        )
+    lines += [
+        "",
+        f"{results['plan']['inprocess_requests']:,} requests per variant after a warm-up, "
+        "each variant in a fresh process of its own pinned to one core, started as a "
+        "server starts it (its lifespan: migrations, the denylist mirror, zxcvbn's warm-up, "
+        "`gc.freeze` when `APP_GC_FREEZE` is on), the ASGI app called directly with a "
+        "browser's cookies, one request at a time, the loop handed to background tasks "
+        "between requests. `APP_GC_FREEZE=false` is the app with that one setting changed: "
+        "the difference in its tail is what freezing start-up's objects buys (a full "
+        "collection walks them all, and some request pays for it).",
+    ]
+    return lines
+
+
+def statements(results: dict[str, Any]) -> list[str]:
+    lines = ["| request | statements | transactions | which |", "|---|---:|---:|---|"]
+    lines += [
+        f"| {s['name']} | {s['count']} | {s['transactions']} | {s['summary']} |"
+        for s in results["statements"]
+    ]
+    return lines
+
+
+def rotation(results: dict[str, Any]) -> list[str]:
+    lines = [
+        "| session rows | tier 3 p50 ms | tier 3 p99 ms | tier 1 p50 ms (same server) "
+        "| requests | rows written in |",
+        "|---:|---:|---:|---:|---:|---:|",
+    ]
+    lines += [
+        f"| {r['rows']:,} | **{r['tier3_p50_ms']:.2f}** | {r['tier3_p99_ms']:.2f} | "
+        f"{r['tier1_p50_ms']:.2f} | {r['samples']} | {r['fill_seconds']:.1f} s |"
+        for r in results["rotation"]
+    ]
+    return lines
+
+
+def logins(results: dict[str, Any]) -> list[str]:
+    a = results["argon2"]
+    memory = ", ".join(
+        f"{k} at once: {v:.1f} MiB each" for k, v in a["memory_mib_per_login"].items()
+    )
+    return [
+        f"argon2id with the app's defaults (OWASP: m = {a['memory_kib'] // 1024} MiB, "
+        f"t = {a['time_cost']}, p = {a['parallelism']}): one verification takes "
+        f"**{a['verify_ms']:.0f} ms** of one core. Memory per concurrent login, the peak "
+        f"resident memory of a fresh process running k verifications at once less its "
+        f"memory before, over k: {memory}. The app runs at most `APP_HASH_CONCURRENCY` "
+        "(default: the CPU count less one, at least one) at once, so a storm queues instead "
+        f"of growing memory: through HTTP, {results['storm'][0]['clients']} clients signed in "
+        f"**{results['storm'][0]['logins_per_second']:.1f} times a second** (above).",
+    ]
+
+
+def micro(results: dict[str, Any]) -> list[str]:
+    m = results["micro"]
+    return [
+        "| operation | µs |",
+        "|---|---:|",
+        f"| decrypt and check a token (`TokenCodec.decode`, a cache miss) | {m['decode_us']:.1f} |",
+        f"| encrypt a token (`TokenCodec.encode`, tier 2 and 3) | {m['encode_us']:.1f} |",
+        f"| the denylist lookup (`Revocations.is_revoked`, the in-memory mirror) "
+        f"| {m['denylist_us']:.2f} |",
+        f"| the guard's whole decision, tier 1 (`Authenticator.authenticate`, cache hit) "
+        f"| {m['authenticate_tier1_us']:.1f} |",
+        f"| the guard's whole decision, tier 2 (renew: decide, re-encrypt) "
+        f"| {m['authenticate_tier2_us']:.1f} |",
+    ]
