@@ -55,17 +55,20 @@ _DAY = 86400
 
 def demo_claims(user_id: int, email: str, now: int) -> TokenClaims:
     """Claims shaped like a fresh login's (address not verified yet, as after registering):
-    what the template shows for a signed-in user."""
-    return TokenClaims(
-        user_id=user_id,
-        email=email,
-        session_id="bench-session-000000000",
-        secret="bench-secret-0000000000000000000000000000000",  # noqa: S106 (shown nowhere)
-        session_started_at=now,
-        issued_at=now,
-        access_until=now + 3600,
-        expires_at=now + _DAY,
-        session_expires_at=now + 14 * _DAY,
+    what the template shows for a signed-in user. Read from the token's wire format, so a
+    claim the app adds later gets the default it gives an older token."""
+    return TokenClaims.from_claims(
+        {
+            "sub": str(user_id),
+            "email": email,
+            "sid": "bench-session-000000000",
+            "rt": "bench-secret-0000000000000000000000000000000",  # shown nowhere
+            "sat": now,
+            "iat": now,
+            "aex": now + 3600,
+            "exp": now + _DAY,
+            "sxp": now + 14 * _DAY,
+        }
     )
 
 
