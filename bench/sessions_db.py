@@ -29,22 +29,14 @@ import sqlalchemy
 from sqlalchemy.engine import make_url
 
 from app.auth.emails import email_key
-from app.auth.lifetimes import Policy, mint, session_expiry
 from app.config import Settings
 from app.db import migrate
 from app.db.engine import create_engine
 from app.security.keys import load_or_create_keyset
-from app.security.tokens import TokenCodec
-from app.wiring import policy_of
+from app.security.tokens import TokenClaims, TokenCodec
 
 __all__ = ["Minter", "fill", "migrated", "sqlite_url"]
 
-_INSERT_SESSION = sqlalchemy.text(
-    "INSERT INTO sessions (public_id, user_id, secret_hash, previous_secret_hash, created_at,"
-    " rotated_at, expires_at, absolute_expires_at, user_agent, client_addr) VALUES"
-    " (:public_id, :user_id, :secret_hash, NULL, :created_at, :rotated_at, :expires_at,"
-    " :absolute_expires_at, :user_agent, :client_addr)"
-)
 _INSERT_USER = sqlalchemy.text(
     "INSERT INTO users (email, email_key, password_hash, created_at, email_verified_at)"
     " VALUES (:email, :email_key, :password_hash, :created_at, NULL)"
@@ -69,6 +61,35 @@ def migrated(url: str) -> str:
     return url
 
 
+def _session_row(
+    user_id: int, *, secret_hash: str, started: int, expires: int, absolute: int, agent: str
+) -> dict[str, object]:
+    """A session row as a password sign-in writes it (``auth_time`` and ``amr``, how it was
+    proved, are left out where the schema has no such columns)."""
+    return {
+        "public_id": secrets.token_urlsafe(16),
+        "user_id": user_id,
+        "secret_hash": secret_hash,
+        "created_at": started,
+        "rotated_at": started,
+        "expires_at": expires,
+        "absolute_expires_at": absolute,
+        "user_agent": agent,
+        "client_addr": "127.0.0.0/24",
+        "auth_time": started,
+        "amr": "pwd",
+    }
+
+
+def _insert(columns: set[str], row: dict[str, object], mark: str) -> tuple[str, list[str]]:
+    """``INSERT INTO sessions`` of the row's fields the table has (``mark``: ``:`` for
+    named parameters, ``?`` for positional); the names in order."""
+    names = [name for name in row if name in columns]
+    values = ", ".join(f":{n}" if mark == ":" else "?" for n in names)
+    sql = f"INSERT INTO sessions ({', '.join(names)}) VALUES ({values})"  # noqa: S608 (fixed names)
+    return sql, names
+
+
 def _sync_url(url: str) -> str:
     parsed = make_url(url)
     driver = "sqlite" if parsed.get_backend_name() == "sqlite" else "postgresql+psycopg"
@@ -82,7 +103,9 @@ class Minter:
         self._engine = sqlalchemy.create_engine(_sync_url(url), poolclass=sqlalchemy.NullPool)
         keys = load_or_create_keyset(data_dir / "keys.json", int(time.time()))
         self._codec = TokenCodec(keys)
-        self.policy: Policy = policy_of(settings or Settings())
+        self.settings = settings or Settings()
+        columns = sqlalchemy.inspect(self._engine).get_columns("sessions")
+        self._columns = {c["name"] for c in columns}
 
     def close(self) -> None:
         self._engine.dispose()
@@ -109,42 +132,31 @@ class Minter:
         self, user_id: int, email: str, count: int, *, age: int, now: int | None = None
     ) -> list[str]:
         """``count`` new sessions of the user and a token for each, issued ``age`` seconds
-        before ``now`` (the session started then too)."""
+        before ``now`` (the session started then too), with the lifetimes of the settings."""
         now = int(time.time()) if now is None else now
         started = now - age
-        absolute = started + self.policy.session_max_age
-        expires = session_expiry(started, absolute, self.policy)
+        s = self.settings
+        absolute = started + s.session_max_age
+        expires = min(started + s.session_ttl, absolute)  # the session's idle expiry
+        token_expires = min(started + s.token_ttl, expires)
         rows, tokens = [], []
         for _ in range(count):
             secret = secrets.token_urlsafe(32)
-            public_id = secrets.token_urlsafe(16)
-            rows.append(
-                {
-                    "public_id": public_id,
-                    "user_id": user_id,
-                    "secret_hash": hashlib.sha256(secret.encode()).hexdigest(),
-                    "created_at": started,
-                    "rotated_at": started,
-                    "expires_at": expires,
-                    "absolute_expires_at": absolute,
-                    "user_agent": "wrk",
-                    "client_addr": "127.0.0.0/24",
-                }
-            )
-            claims = mint(
-                user_id=user_id,
-                email=email,
-                session_id=public_id,
-                secret=secret,
-                session_started_at=started,
-                session_expires_at=expires,
-                now=started,
-                policy=self.policy,
-            )
-            tokens.append(self._codec.encode(claims))
+            digest = hashlib.sha256(secret.encode()).hexdigest()
+            row = _session_row(
+                user_id, secret_hash=digest, started=started, expires=expires, absolute=absolute,
+                agent="wrk",
+            )  # fmt: skip
+            rows.append(row)
+            # The wire format: a claim the app adds later gets the default an old token gets.
+            claims = {"sub": str(user_id), "email": email, "sid": row["public_id"], "rt": secret}
+            claims |= {"sat": started, "iat": started, "exp": token_expires, "sxp": expires}
+            claims["aex"] = min(started + s.access_ttl, token_expires)
+            tokens.append(self._codec.encode(TokenClaims.from_claims(claims)))
+        sql, _ = _insert(self._columns, rows[0], ":") if rows else ("", [])
         with self._engine.begin() as connection:
             for start in range(0, len(rows), 5000):
-                connection.execute(_INSERT_SESSION, rows[start : start + 5000])
+                connection.execute(sqlalchemy.text(sql), rows[start : start + 5000])
         return tokens
 
     def tier1(self, user_id: int, email: str, count: int = 1) -> list[str]:
@@ -152,11 +164,11 @@ class Minter:
 
     def tier2(self, user_id: int, email: str, count: int = 1) -> list[str]:
         """Past the access window (by a minute), inside the token lifetime."""
-        return self.mint(user_id, email, count, age=self.policy.access_ttl + 60)
+        return self.mint(user_id, email, count, age=self.settings.access_ttl + 60)
 
     def tier3(self, user_id: int, email: str, count: int = 1) -> list[str]:
         """Past the token lifetime (by a minute), inside the session's: each rotates."""
-        return self.mint(user_id, email, count, age=self.policy.token_ttl + 60)
+        return self.mint(user_id, email, count, age=self.settings.token_ttl + 60)
 
     def count_sessions(self) -> int:
         with self._engine.connect() as connection:
@@ -177,31 +189,27 @@ def fill(db_path: Path, rows: int, *, user_id: int, now: int) -> float:
             "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'sessions'"
             " AND sql IS NOT NULL"
         ).fetchall()
+        columns = {c[1] for c in connection.execute("PRAGMA table_info(sessions)")}
+        shape = _session_row(
+            user_id, secret_hash="", started=now - day, expires=now + 13 * day,
+            absolute=now + 29 * day, agent="filler",
+        )  # fmt: skip
+        sql, names = _insert(columns, shape, "?")
+
+        def filler() -> tuple[object, ...]:
+            row = shape | {
+                "public_id": os.urandom(16).hex()[:22],
+                "secret_hash": os.urandom(32).hex(),
+            }
+            return tuple(row[n] for n in names)
+
         with connection:
             for name, _ in indexes:
                 connection.execute(f'DROP INDEX "{name}"')
             batch = 100_000
             for start in range(0, rows, batch):
-                connection.executemany(
-                    "INSERT INTO sessions (public_id, user_id, secret_hash, previous_secret_hash,"
-                    " created_at, rotated_at, expires_at, absolute_expires_at, user_agent,"
-                    " client_addr) VALUES (?, ?, ?, NULL, ?, ?, ?, ?, ?, ?)",
-                    (
-                        (
-                            os.urandom(16).hex()[:22],
-                            user_id,
-                            os.urandom(32).hex(),
-                            now - day,
-                            now - day,
-                            now + 13 * day,
-                            now + 29 * day,
-                            "filler",
-                            "127.0.0.0/24",
-                        )
-                        for _ in range(min(batch, rows - start))
-                    ),
-                )
-            for _, sql in indexes:
-                connection.execute(sql)
+                connection.executemany(sql, (filler() for _ in range(min(batch, rows - start))))
+            for _, sql_index in indexes:
+                connection.execute(sql_index)
         connection.execute("PRAGMA journal_mode=WAL")
     return time.perf_counter() - begun
