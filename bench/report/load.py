@@ -114,7 +114,7 @@ def backends(results: dict[str, Any]) -> list[str]:
         "Tier 1 (`/dashboard`, a token inside its access window) on six deployments of "
         "the app, each with its own database, interleaved round by round: "
         f"{servers['postgres']}, {servers['redis']}, both private servers on this machine "
-        "(`tests/support/servers.py`: no fsync). **What 2 cores allow:** with one worker, "
+        "(`bench/services.py`: no fsync). **What 2 cores allow:** with one worker, "
         "the server has a core to itself and wrk the other; with two workers, both workers "
         "and wrk share the two cores, so the second worker can only add what wrk leaves "
         'idle, and the "1 worker" column is a floor for what a second core buys, not a '
