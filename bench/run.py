@@ -1,8 +1,10 @@
-"""``python -m bench [--quick]``: every measurement, then the report and the chart.
+"""``python -m bench [--quick] [--only SECTION]``: every measurement, then the report and
+the chart.
 
 The full run writes ``docs/benchmarks.md`` and ``docs/bench.svg``; ``--quick`` (a short
-subset) writes beside the raw results in ``var/bench/``; ``--render`` rewrites them from
-saved results without measuring.
+subset) writes beside the raw results in ``var/bench/``; ``--only`` measures the sections
+named and keeps their raw results only (the report needs every section); ``--render``
+rewrites the report and the chart from saved results without measuring.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import shutil
 import signal
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,7 +29,7 @@ from bench.inprocess import measure_inprocess
 from bench.logins import measure_argon2
 from bench.machine import describe_machine, git_revision
 from bench.micro import measure_micro
-from bench.plan import FULL, QUICK
+from bench.plan import FULL, QUICK, Plan
 from bench.report import TARGETS, render_report
 from bench.report.chart import ratio_chart
 from bench.rotation import measure_rotation
@@ -43,9 +46,77 @@ __all__ = ["main"]
 _NEEDED = ("jwt", "uvloop", "asyncpg", "redis", "psycopg")
 
 
+def _statements(plan: Plan, work: Path, results: dict[str, Any]) -> None:
+    say("SQL statements per tier (in-process)")
+    results["statements"] = [
+        {"name": s.name, "count": s.count, "transactions": s.transactions, "summary": s.summary}
+        for s in count_statements()
+    ]
+
+
+def _logins(plan: Plan, work: Path, results: dict[str, Any]) -> None:
+    say("argon2 cost and memory per concurrent login")
+    results["argon2"] = asdict(measure_argon2(plan.concurrency))
+
+
+def _micro(plan: Plan, work: Path, results: dict[str, Any]) -> None:
+    say("per-operation costs (in-process)")
+    results["micro"] = measure_micro()
+
+
+def _inprocess(plan: Plan, work: Path, results: dict[str, Any]) -> None:
+    say(f"each page in-process ({plan.inprocess_requests:,} requests, a process each)")
+    results["inprocess"] = measure_inprocess(
+        plan.inprocess_kinds, plan.inprocess_requests, work, say
+    )
+
+
+def _backends(plan: Plan, work: Path, results: dict[str, Any]) -> None:
+    measure_backends(plan, work, results, say)
+
+
+def _rotation(plan: Plan, work: Path, results: dict[str, Any]) -> None:
+    say(f"rotation latency at {', '.join(f'{n:,}' for n in plan.sizes)} session rows")
+    rotation = measure_rotation(
+        work, plan.sizes, rounds=plan.rotation_rounds, per_round=plan.rotation_per_round, say=say
+    )
+    results["rotation"] = [
+        {
+            "rows": r.rows,
+            "rows_after": r.rows_after,
+            "fill_seconds": r.fill_seconds,
+            "samples": len(r.tier3_ms),
+            "tier3_p50_ms": r.tier3_p50,
+            "tier3_p99_ms": r.tier3_p99,
+            "tier1_p50_ms": r.tier1_p50,
+        }
+        for r in rotation
+    ]
+
+
+# In the order they run; each fills its keys of the results (README.md: which ones).
+SECTIONS: dict[str, Callable[[Plan, Path, dict[str, Any]], None]] = {
+    "statements": _statements,
+    "logins": _logins,
+    "micro": _micro,
+    "inprocess": _inprocess,
+    "served": measure_served,
+    "backends": _backends,
+    "rotation": _rotation,
+}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="a short subset (1-2 minutes)")
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=SECTIONS,
+        metavar="SECTION",
+        help=f"measure this section alone (repeatable; one of: {', '.join(SECTIONS)}); "
+        "its results go to var/bench/results-<plan>-only.json, no report is written",
+    )
     parser.add_argument("--out", type=Path, help="the Markdown report")
     parser.add_argument("--svg", type=Path, help="the chart")
     parser.add_argument(
@@ -77,50 +148,18 @@ def main(argv: list[str] | None = None) -> int:
         "machine": describe_machine(),
         "load_before": os.getloadavg()[0],
     }
-    say("SQL statements per tier (in-process)")
-    results["statements"] = [
-        {
-            "name": s.name,
-            "count": s.count,
-            "transactions": s.transactions,
-            "summary": s.summary,
-        }
-        for s in count_statements()
-    ]
-    say("argon2 cost and memory per concurrent login")
-    results["argon2"] = asdict(measure_argon2(plan.concurrency))
-    say("per-operation costs (in-process)")
-    results["micro"] = measure_micro()
-    say(f"each page in-process ({plan.inprocess_requests:,} requests, a process each)")
-    results["inprocess"] = measure_inprocess(
-        plan.inprocess_kinds, plan.inprocess_requests, work, say
-    )
-    measure_served(plan, work, results)
-    measure_backends(plan, work, results, say)
-    say(f"rotation latency at {', '.join(f'{n:,}' for n in plan.sizes)} session rows")
-    rotation = measure_rotation(
-        work,
-        plan.sizes,
-        rounds=plan.rotation_rounds,
-        per_round=plan.rotation_per_round,
-        say=say,
-    )
-    results["rotation"] = [
-        {
-            "rows": r.rows,
-            "rows_after": r.rows_after,
-            "fill_seconds": r.fill_seconds,
-            "samples": len(r.tier3_ms),
-            "tier3_p50_ms": r.tier3_p50,
-            "tier3_p99_ms": r.tier3_p99,
-            "tier1_p50_ms": r.tier1_p50,
-        }
-        for r in rotation
-    ]
+    for name, measure in SECTIONS.items():
+        if not args.only or name in args.only:
+            measure(plan, work, results)
     results["elapsed_seconds"] = time.monotonic() - begun
     results["others_cpu_seconds"] = cpu.others()
     results["load_after"] = os.getloadavg()[0]
 
+    if args.only:
+        saved = kept / f"results-{plan.name}-only.json"
+        saved.write_text(json.dumps(results, indent=2))
+        say(f"\nwrote {saved} in {results['elapsed_seconds'] / 60:.1f} min (no report)")
+        return 0
     (kept / f"results-{plan.name}.json").write_text(json.dumps(results, indent=2))
     _write(results, out, svg)
     say(f"\nwrote {out} and {svg} in {results['elapsed_seconds'] / 60:.1f} min")
