@@ -21,7 +21,6 @@ from app.config import Settings
 from app.db import migrate
 from app.security.keys import load_or_create_keyset
 from app.security.tokens import TokenCodec
-from app.wiring import Core
 from bench.page import EMAIL, demo_claims
 from bench.subject import build
 
@@ -61,7 +60,7 @@ def measure_micro() -> dict[str, float]:
         )
         clock = TestClock(_START)
         app = build(settings, clock=clock)
-        core: Core = app.state.core
+        core = app.state.core  # the app's own parts, as create_app built them
         authenticator = core.authenticator
         revocations = core.revocations
         client = ClientInfo()
