@@ -14,6 +14,7 @@ from app.auth.ending import SessionEnder
 from app.auth.events import EventKind, record_event
 from app.auth.lifetimes import Policy
 from app.auth.notices import Notices
+from app.auth.stages import Method
 from app.auth.starting import start_session
 from app.auth.throttle import Throttle
 from app.auth.types import ClientInfo, IssuedToken, Throttled
@@ -113,7 +114,10 @@ class AccountService:
                 now=now,
                 client=client,
             )
-            claims = await start_session(tx, account, client, now, policy=self.policy)
+            # The current password was just proved: the new session's proof is now.
+            claims = await start_session(
+                tx, account, client, now, policy=self.policy, amr=(Method.PASSWORD.value,)
+            )
             await record_event(
                 tx.session,
                 EventKind.PASSWORD_CHANGED,

@@ -32,6 +32,12 @@ def session_expiry(now: int, absolute_expires_at: int, policy: Policy) -> int:
     return min(now + policy.session_ttl, absolute_expires_at)
 
 
+def _token_window(now: int, session_expires_at: int, policy: Policy) -> tuple[int, int]:
+    """(end of the access window, hard expiry) of a token minted now."""
+    expires_at = min(now + policy.token_ttl, session_expires_at)
+    return min(now + policy.access_ttl, expires_at), expires_at
+
+
 def mint(
     *,
     user_id: int,
@@ -42,10 +48,12 @@ def mint(
     session_expires_at: int,
     now: int,
     policy: Policy,
+    auth_time: int,
+    amr: tuple[str, ...],
     email_verified: bool = False,
 ) -> TokenClaims:
     """A fresh token: hard expiry after TOKEN_TTL, never past the session's own end."""
-    expires_at = min(now + policy.token_ttl, session_expires_at)
+    access_until, expires_at = _token_window(now, session_expires_at, policy)
     return TokenClaims(
         user_id=user_id,
         email=email,
@@ -53,9 +61,11 @@ def mint(
         secret=secret,
         session_started_at=session_started_at,
         issued_at=now,
-        access_until=min(now + policy.access_ttl, expires_at),
+        access_until=access_until,
         expires_at=expires_at,
         session_expires_at=session_expires_at,
+        auth_time=auth_time,
+        amr=amr,
         email_verified=email_verified,
     )
 
@@ -72,15 +82,15 @@ def renewed(claims: TokenClaims, now: int, policy: Policy) -> TokenClaims:
 def rotated(
     claims: TokenClaims, secret: str, session_expires_at: int, now: int, policy: Policy
 ) -> TokenClaims:
-    """Tier 3: a token for the rotated secret, with a fresh lifetime."""
-    return mint(
-        user_id=claims.user_id,
-        email=claims.email,
-        session_id=claims.session_id,
+    """Tier 3: a token for the rotated secret, with a fresh lifetime. Every other claim
+    (who, how they proved it) is carried over as it is: a claim added later cannot be
+    dropped here."""
+    access_until, expires_at = _token_window(now, session_expires_at, policy)
+    return replace(
+        claims,
         secret=secret,
-        session_started_at=claims.session_started_at,
+        issued_at=now,
+        access_until=access_until,
+        expires_at=expires_at,
         session_expires_at=session_expires_at,
-        now=now,
-        policy=policy,
-        email_verified=claims.email_verified,
     )

@@ -17,7 +17,6 @@ __all__ = [
     "add_user",
     "delete_session",
     "delete_sessions",
-    "find_session",
     "find_session_with_account",
     "find_user",
     "find_user_by_email",
@@ -92,12 +91,6 @@ async def add_session(db: AsyncSession, session: Session) -> Session:
     db.add(session)
     await db.flush()
     return session
-
-
-async def find_session(db: AsyncSession, public_id: str) -> Session | None:
-    """The session a token names (its ``sid``): one indexed lookup."""
-    result = await db.exec(select(Session).where(Session.public_id == public_id))
-    return result.first()
 
 
 async def find_session_with_account(

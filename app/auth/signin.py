@@ -1,6 +1,11 @@
 """Registration, sign-in and sign-out. Each operation reads the clock once; its database
 writes (the rows and the activity log) are one transaction.
 
+Signing in has two seams: :meth:`SignIn.check_password` (the first proof: right, wrong,
+or throttled) and :meth:`SignIn.complete` (a session for a user whose proofs are
+complete, recording them); between them :func:`app.auth.stages.next_stage` says whether
+another proof is needed.
+
 Guessing is slowed without letting a stranger lock anyone out (OWASP's device cookies,
 NIST 800-63B rev 4 3.2.2): failures count per (account, client address) and, at a higher
 limit, per account - but a browser that has signed in to the account before (it carries
@@ -20,9 +25,10 @@ from app.auth.emails import email_key
 from app.auth.ending import SessionEnder
 from app.auth.events import EventKind, record_event
 from app.auth.lifetimes import Policy
+from app.auth.stages import Complete, Method, next_stage
 from app.auth.starting import start_session
 from app.auth.throttle import Throttle
-from app.auth.types import ClientInfo, EmailTaken, SignedIn, Throttled
+from app.auth.types import ClientInfo, EmailTaken, SignedIn, Throttled, WrongCredentials
 from app.auth.verification import Verification
 from app.clock import Clock
 from app.db.database import Database, Tx
@@ -31,7 +37,7 @@ from app.security.devices import DeviceCookies
 from app.security.passwords import PasswordService
 from app.security.tokens import TokenClaims
 
-__all__ = ["SignIn", "Throttles"]
+__all__ = ["PasswordChecked", "SignIn", "Throttles"]
 
 log = structlog.get_logger("app.auth")
 
@@ -42,6 +48,17 @@ class Throttles:
     account_client: Throttle  # failed sign-ins per (account, client address)
     account: Throttle  # failed sign-ins per account, from browsers it does not know
     device: Throttle  # failed sign-ins per known device: its own allowance
+
+
+@dataclass(frozen=True, slots=True)
+class PasswordChecked:
+    """The password was right: who it is, and what the rest of the sign-in needs."""
+
+    user: User  # as read for the check (its hash is the one that was verified)
+    user_id: int
+    device: str | None  # this browser's device id for the account, if it carries one
+    new_hash: str | None  # the hash with today's parameters, if it needs an upgrade
+    counted: list[tuple[Throttle, str]]  # the failure counts a completed sign-in resets
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -81,7 +98,13 @@ class SignIn:
                 if check:  # the mail that confirms the address, in the same transaction
                     await self.verification.send_check(tx, user, now)
                 claims = await self._start(
-                    tx, user, client, now, kind=EventKind.REGISTERED, current=current
+                    tx,
+                    user,
+                    client,
+                    now,
+                    kind=EventKind.REGISTERED,
+                    current=current,
+                    amr=(Method.PASSWORD.value,),
                 )
         except IntegrityError:  # a concurrent registration of the same email won
             return EmailTaken()
@@ -96,10 +119,23 @@ class SignIn:
         *,
         device_cookie: str | None,
         current: TokenClaims | None,
-    ) -> SignedIn | Throttled | None:
-        """A token for a new session; None for a wrong email or password (the same answer,
-        the same cost); Throttled past the limits, even for the right password."""
+    ) -> SignedIn | Throttled | WrongCredentials:
+        """A sign-in with a password: the check, the stage rule, then the session."""
         now = self.clock.now()
+        checked = await self.check_password(email, password, client, device_cookie, now)
+        if not isinstance(checked, PasswordChecked):
+            return checked
+        stage = next_stage((Method.PASSWORD,), enrolled=())
+        # Until a second factor exists (the authenticator app comes next), a right
+        # password completes every sign-in.
+        assert isinstance(stage, Complete), stage  # noqa: S101 - the table says so
+        return await self.complete(checked, stage.amr, client, now, current=current)
+
+    async def check_password(
+        self, email: str, password: str, client: ClientInfo, device_cookie: str | None, now: int
+    ) -> PasswordChecked | Throttled | WrongCredentials:
+        """The first proof. Wrong email and wrong password are one answer, at one cost;
+        past the limits the answer is Throttled, even for the right password."""
         async with self.db.read() as db:
             user = await repository.find_user_by_email(db, email)
         device = self.devices.device(device_cookie, user.id) if user and user.id else None
@@ -111,32 +147,45 @@ class SignIn:
             user.password_hash if user is not None else None, password
         )
         if user is None or user.id is None or not ok:
-            await self._failed(user.id if user is not None else None, client, now)
-            return None
-        async with self.db.write() as tx:
-            # The password checked above must still be the account's: a reset or change
-            # that committed meanwhile wins, and this sign-in never becomes a session.
-            current_user = await repository.lock_unchanged(tx.session, user)
-            if current_user is not None:
-                if new_hash is not None:
-                    await repository.set_password_hash(tx.session, user.id, new_hash)
-                claims = await self._start(
-                    tx, current_user, client, now, kind=EventKind.SIGNED_IN, current=current
-                )
-        if current_user is None:
-            await self._failed(user.id, client, now)
-            return None
-        for throttle, key in counted:
-            await throttle.reset(key)
-        log.info("signed_in", user_id=user.id, session=claims.session_id)
-        return self._signed_in(claims, now, device=device)
+            return await self._failed(user.id if user is not None else None, client, now)
+        return PasswordChecked(user, user.id, device, new_hash, counted)
 
-    async def _failed(self, user_id: int | None, client: ClientInfo, now: int) -> None:
+    async def complete(
+        self,
+        checked: PasswordChecked,
+        amr: tuple[str, ...],
+        client: ClientInfo,
+        now: int,
+        *,
+        current: TokenClaims | None,
+    ) -> SignedIn | WrongCredentials:
+        """The session for a sign-in whose proofs are complete, recording them (``amr``).
+        The password checked must still be the account's: a reset or change that
+        committed meanwhile wins, and this sign-in never becomes a session."""
+        async with self.db.write() as tx:
+            user = await repository.lock_unchanged(tx.session, checked.user)
+            if user is not None:
+                if checked.new_hash is not None:
+                    await repository.set_password_hash(
+                        tx.session, checked.user_id, checked.new_hash
+                    )
+                claims = await self._start(
+                    tx, user, client, now, kind=EventKind.SIGNED_IN, current=current, amr=amr
+                )
+        if user is None:
+            return await self._failed(checked.user_id, client, now)
+        for throttle, key in checked.counted:
+            await throttle.reset(key)
+        log.info("signed_in", user_id=checked.user_id, session=claims.session_id)
+        return self._signed_in(claims, now, device=checked.device)
+
+    async def _failed(self, user_id: int | None, client: ClientInfo, now: int) -> WrongCredentials:
         async with self.db.write() as tx:
             await record_event(
                 tx.session, EventKind.SIGN_IN_FAILED, now, client, user_id=user_id, session_id=None
             )
         log.info("sign_in_failed", user_id=user_id)
+        return WrongCredentials()
 
     async def _count_failure(
         self, key: str, device: str | None, client: ClientInfo, now: int
@@ -170,12 +219,13 @@ class SignIn:
         *,
         kind: EventKind,
         current: TokenClaims | None,
+        amr: tuple[str, ...],
     ) -> TokenClaims:
         if current is not None:  # signing in again: the session this browser had ends
             await self.ender.end_this(
                 tx, current, kind=EventKind.SIGNED_OUT, now=now, client=client
             )
-        claims = await start_session(tx, user, client, now, policy=self.policy)
+        claims = await start_session(tx, user, client, now, policy=self.policy, amr=amr)
         await record_event(
             tx.session, kind, now, client, user_id=claims.user_id, session_id=claims.session_id
         )

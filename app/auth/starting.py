@@ -19,9 +19,10 @@ __all__ = ["start_session"]
 
 
 async def start_session(
-    tx: Tx, user: User, client: ClientInfo, now: int, *, policy: Policy
+    tx: Tx, user: User, client: ClientInfo, now: int, *, policy: Policy, amr: tuple[str, ...]
 ) -> TokenClaims:
-    """A new session row for ``user``; the claims of the token that carries its secret."""
+    """A new session row for ``user``, proved now with the methods ``amr``; the claims of
+    the token that carries its secret."""
     if user.id is None:
         raise ValueError("the user must be saved before a session starts")
     secret = new_secret()
@@ -38,6 +39,8 @@ async def start_session(
             absolute_expires_at=absolute,
             user_agent=client.user_agent[:512],
             client_addr=client.address[:64],
+            auth_time=now,
+            amr=" ".join(amr),
         ),
     )
     return mint(
@@ -49,5 +52,7 @@ async def start_session(
         session_expires_at=row.expires_at,
         now=now,
         policy=policy,
+        auth_time=now,
+        amr=amr,
         email_verified=user.email_verified_at is not None,
     )

@@ -14,9 +14,9 @@ __all__ = [
     "Confirmed",
     "EmailTaken",
     "IssuedToken",
-    "Overloaded",
     "SignedIn",
     "Throttled",
+    "WrongCredentials",
 ]
 
 
@@ -24,7 +24,7 @@ __all__ = [
 class ClientInfo:
     user_agent: str = ""
     address: str = ""  # coarse (a /24 or /48): what is stored and shown
-    ip: str = ""  # exact: what throttling counts by; never stored
+    ip: str = ""  # what throttling counts by (an IPv4 address, an IPv6 /64); never stored
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,10 +64,8 @@ class Throttled:
 
 
 @dataclass(frozen=True, slots=True)
-class Overloaded:
-    """Too many password hashes are already waiting: try again shortly."""
-
-    retry_after: int  # seconds
+class WrongCredentials:
+    """The email or the password was wrong (one answer for both, critique point 10)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -73,8 +73,23 @@ async def upgrade(engine: AsyncEngine) -> tuple[str | None, str]:
             revisions = await locked.run_sync(_upgrade)
             await locked.commit()
             return revisions
-        async with engine.begin() as connection:
-            return await connection.run_sync(_upgrade)
+        async with engine.connect() as connection:
+            if connection.dialect.name != "sqlite":
+                async with connection.begin():
+                    return await connection.run_sync(_upgrade)
+            # SQLite alters a table by copying it into a new one and dropping the old; with
+            # foreign keys on, dropping ``users`` would cascade and delete every session
+            # and link (Alembic's batch mode documents it). Off for the migration only:
+            # the pragma is ignored inside a transaction, so it is set before BEGIN.
+            raw = (await connection.get_raw_connection()).driver_connection
+            if raw is None:  # pragma: no cover - a live connection has its driver's
+                raise RuntimeError("no SQLite connection")
+            await raw.execute("PRAGMA foreign_keys=OFF")
+            try:
+                async with connection.begin():
+                    return await connection.run_sync(_upgrade)
+            finally:
+                await raw.execute("PRAGMA foreign_keys=ON")
 
 
 async def ensure_current(engine: AsyncEngine, *, auto_migrate: bool) -> None:

@@ -55,6 +55,10 @@ class Session(SQLModel, table=True):
     absolute_expires_at: int = _time()
     user_agent: str = Field(default="", max_length=512)
     client_addr: str = Field(default="", max_length=64)
+    # How and when the person last proved who they are on this session (the token's
+    # ``auth_time`` and ``amr``; ``amr`` space-separated RFC 8176 names).
+    auth_time: int = _time()
+    amr: str = Field(default="pwd", max_length=64)
 
 
 class AuthEvent(SQLModel, table=True):

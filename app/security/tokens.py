@@ -19,7 +19,13 @@ from joserfc import jwe
 from joserfc.jwa import GCMEncModel, JWEEncModel
 from joserfc.jwk import KeySet
 
-__all__ = ["ALLOWED_ALGORITHMS", "InvalidTokenError", "TokenClaims", "TokenCodec"]
+__all__ = [
+    "ALLOWED_ALGORITHMS",
+    "LEGACY_AMR",
+    "InvalidTokenError",
+    "TokenClaims",
+    "TokenCodec",
+]
 
 ALG = "dir"
 ENC = "A256GCM"
@@ -28,6 +34,9 @@ _ALLOWED_HEADER = frozenset({"alg", "enc", "kid", "typ"})
 MAX_TOKEN_LENGTH = 4096
 _MAX_TIME = 2**53
 _USER_ID = re.compile(r"[1-9][0-9]{0,17}")  # ASCII only: int() reads other digits
+_METHOD = re.compile(r"[a-z]{2,8}")
+_MAX_METHODS = 4
+LEGACY_AMR = ("pwd",)  # a token minted before `amr` existed: a password sign-in
 
 
 _IV_LABEL = b"sessions-jwt/token-synthetic-iv/v1"
@@ -73,6 +82,11 @@ class TokenClaims:
     access_until: int  # end of the access window (the seed's "cookie expiry")
     expires_at: int  # hard expiry (the seed's "jwt expiry"); never moved by a renewal
     session_expires_at: int  # the session's idle/absolute expiry as of minting
+    # How and when the person last proved who they are (OIDC's ``auth_time`` and ``amr``,
+    # RFC 8176 values such as "pwd", "otp", "hwk"): copied by every renewal and rotation,
+    # so "proved within five minutes?" is a question the token alone answers.
+    auth_time: int
+    amr: tuple[str, ...]
     email_verified: bool = False  # as of minting (a cache, refreshed at each rotation)
 
     def to_claims(self) -> dict[str, Any]:
@@ -86,6 +100,8 @@ class TokenClaims:
             "aex": self.access_until,
             "exp": self.expires_at,
             "sxp": self.session_expires_at,
+            "auth_time": self.auth_time,
+            "amr": list(self.amr),
             "evf": 1 if self.email_verified else 0,
         }
 
@@ -94,16 +110,20 @@ class TokenClaims:
         sub = claims.get("sub")
         if not isinstance(sub, str) or not _USER_ID.fullmatch(sub):
             raise ValueError("sub")
+        started = _time(claims, "sat")
         return cls(
             user_id=int(sub),
             email=_string(claims, "email", 254),
             session_id=_string(claims, "sid", 64),
             secret=_string(claims, "rt", 64),
-            session_started_at=_time(claims, "sat"),
+            session_started_at=started,
             issued_at=_time(claims, "iat"),
             access_until=_time(claims, "aex"),
             expires_at=_time(claims, "exp"),
             session_expires_at=_time(claims, "sxp"),
+            # A token minted before these claims existed was a password sign-in.
+            auth_time=_time(claims, "auth_time") if "auth_time" in claims else started,
+            amr=_methods(claims) if "amr" in claims else LEGACY_AMR,
             email_verified=_flag(claims, "evf"),
         )
 
@@ -113,6 +133,18 @@ def _string(claims: dict[str, Any], name: str, max_length: int) -> str:
     if not isinstance(value, str) or not 0 < len(value) <= max_length:
         raise ValueError(name)
     return value
+
+
+def _methods(claims: dict[str, Any]) -> tuple[str, ...]:
+    """``amr``: a short list of short lower-case names (RFC 8176)."""
+    value = claims.get("amr")
+    if (
+        not isinstance(value, list)
+        or not 0 < len(value) <= _MAX_METHODS
+        or not all(isinstance(v, str) and _METHOD.fullmatch(v) for v in value)
+    ):
+        raise ValueError("amr")
+    return tuple(value)
 
 
 def _flag(claims: dict[str, Any], name: str) -> bool:

@@ -120,16 +120,26 @@ def test_a_database_of_the_first_release_is_upgraded_and_keeps_its_people(
         session_expires_at=START + policy.session_ttl,
         now=START,
         policy=policy,
+        auth_time=START,
+        amr=("pwd",),
     )
     token = TokenCodec(keys).encode(claims)
 
     with TestClient(create_app(settings, clock=TestClock(START + 60)), base_url=BASE_URL) as client:
         visitor = Browser(client)
         assert visitor.signed_in_with(token)  # the session made before the upgrade
+        # ... which was proved by a password when it began
+        assert db.rows("SELECT auth_time, amr FROM sessions WHERE public_id = 'old-session'") == [
+            (START, "pwd")
+        ]
         client.cookies.clear()
         assert visitor.login().status_code == 303  # the password stored before the upgrade
     assert db.rows("SELECT version_num FROM alembic_version") == [(migrate.head(),)]
     assert db.rows("SELECT session_public_id FROM revocations") == [("logged-out-session",)]
+    # a session of the old release was proved by a password when it began
+    assert ("old-session", START, "pwd") in db.rows(
+        "SELECT public_id, auth_time, amr FROM sessions"
+    )
 
 
 def _cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:

@@ -17,7 +17,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from app.auth.types import ClientInfo, IssuedToken, SignedIn
+from app.auth.types import ClientInfo, IssuedToken, SignedIn, WrongCredentials
 from app.clock import TestClock
 from app.config import Settings
 from app.security.passwords import PasswordService
@@ -83,7 +83,7 @@ async def test_a_sign_in_checked_before_a_reset_never_becomes_a_session(
         )
         assert isinstance(changed, IssuedToken)
     paused.go_on.set()  # ... and only now does the sign-in go on
-    assert await asyncio.wait_for(sign_in, 10) is None  # the wrong-password answer
+    assert await asyncio.wait_for(sign_in, 10) == WrongCredentials()  # as a wrong password
     kept = 0 if change == "reset" else 1  # a password change signs its own browser in anew
     assert db.count("sessions") == kept
     kinds = [kind for (kind,) in db.rows("SELECT kind FROM auth_events ORDER BY id")]

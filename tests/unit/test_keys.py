@@ -64,7 +64,9 @@ def test_the_second_call_loads_the_same_key(tmp_path: Path) -> None:
 
 def test_a_restart_does_not_sign_anybody_out(tmp_path: Path) -> None:
     path = tmp_path / "keys.json"
-    claims = TokenClaims(7, "ann@example.com", "sid", "secret", T0, T0, T0 + 1, T0 + 2, T0 + 3)
+    claims = TokenClaims(
+        7, "ann@example.com", "sid", "secret", T0, T0, T0 + 1, T0 + 2, T0 + 3, T0, ("pwd",)
+    )
     token = TokenCodec(load_or_create_keyset(path, T0)).encode(claims)
 
     assert TokenCodec(load_or_create_keyset(path, T0 + 60)).decode(token) == claims

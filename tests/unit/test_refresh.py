@@ -61,6 +61,8 @@ CLAIMS = TokenClaims(
     access_until=ACCESS_END,
     expires_at=TOKEN_END,
     session_expires_at=IDLE_END,
+    auth_time=T0,
+    amr=("pwd",),
 )
 
 ALIVE = SessionRow(
@@ -349,6 +351,8 @@ def test_mint_at_login() -> None:
         session_expires_at=IDLE_END,
         now=T0,
         policy=POLICY,
+        auth_time=T0,
+        amr=("pwd",),
     )
     assert claims == CLAIMS
 
@@ -363,6 +367,8 @@ def _mint_with_session_end(session_expires_at: int) -> TokenClaims:
         session_expires_at=session_expires_at,
         now=T0,
         policy=POLICY,
+        auth_time=T0,
+        amr=("pwd",),
     )
 
 
@@ -433,6 +439,8 @@ def test_rotated_gives_a_fresh_lifetime_for_the_new_secret() -> None:
         access_until=now + HOUR,
         expires_at=now + DAY,
         session_expires_at=now + 14 * DAY,
+        auth_time=T0,  # how and when the person proved it: carried, never re-minted
+        amr=("pwd",),
     )
     assert decide(new, now, POLICY, revoked=False) == Serve(1)
 

@@ -30,6 +30,8 @@ CLAIMS = TokenClaims(
     access_until=T0 + 3600,
     expires_at=T0 + 86400,
     session_expires_at=T0 + 14 * 86400,
+    auth_time=T0,
+    amr=("pwd",),
 )
 ALLOWED = jwe.JWERegistry(algorithms=["dir", "A256GCM"])
 
@@ -381,11 +383,20 @@ WRONG_CLAIMS = [
     *(
         pytest.param(claims_with(**{name: _MISSING}), id=f"without {name}")
         for name in CLAIMS.to_claims()
-        if name != "evf"  # optional: tokens minted before it existed (see below)
+        # optional: tokens minted before they existed (see below)
+        if name not in {"evf", "auth_time", "amr"}
     ),
     *(
         pytest.param(claims_with(evf=value), id=f"evf={value!r}")
         for value in (2, -1, True, "1", None, 1.0)
+    ),
+    *(
+        pytest.param(claims_with(auth_time=value), id=f"auth_time={value!r}")
+        for value in (-1, True, "1", None, 1.0, 2**53)
+    ),
+    *(
+        pytest.param(claims_with(amr=value), id=f"amr={value!r}")
+        for value in ([], "pwd", ["PWD"], ["p"], [7], ["pwd"] * 5, None, ["pwd", "a b"])
     ),
     pytest.param({}, id="empty object"),
 ]
@@ -396,6 +407,19 @@ def test_a_token_from_before_the_verified_claim_reads_as_unverified(
 ) -> None:
     claims = claims_with(evf=_MISSING)
     assert codec.decode(encrypt_claims(claims, key)).email_verified is False
+
+
+def test_a_token_from_before_the_proof_claims_reads_as_a_password_sign_in_at_its_start(
+    codec: TokenCodec, key: OctKey
+) -> None:
+    decoded = codec.decode(encrypt_claims(claims_with(auth_time=_MISSING, amr=_MISSING), key))
+    assert decoded.auth_time == CLAIMS.session_started_at
+    assert decoded.amr == ("pwd",)
+
+
+def test_how_the_person_proved_it_travels_in_the_token(codec: TokenCodec) -> None:
+    proved = replace(CLAIMS, auth_time=T0 + 99, amr=("pwd", "otp"))
+    assert codec.decode(codec.encode(proved)) == proved
 
 
 @pytest.mark.parametrize("claims", WRONG_CLAIMS)

@@ -15,9 +15,7 @@ from app.web.csrf import SHOW_FORM, SHOWS_FORM_WHEN_EXPIRED, SHOWS_PAGE_WHEN_EXP
 from app.web.deps import Client, EmailChangeDep, OptionalClaims, SignedIn, VerificationDep
 from app.web.forms import field_text, read_form
 from app.web.htmx import page, redirect
-from app.web.routes import view
-from app.web.routes.recovery import NO_REFERRER
-from app.web.routes.sign_in import too_many
+from app.web.routes import NO_REFERRER, too_many, view
 
 __all__ = [
     "confirm_page",

@@ -15,8 +15,7 @@ from app.web.csrf import SHOW_FORM
 from app.web.deps import Account, AppSettings, Client, Passwords, SignedIn
 from app.web.forms import PASSWORD_MISMATCH, field_text, read_form
 from app.web.htmx import page, redirect
-from app.web.routes import view
-from app.web.routes.sign_in import too_many
+from app.web.routes import too_many, view
 
 __all__ = ["change_password", "password_page"]
 

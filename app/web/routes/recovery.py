@@ -19,8 +19,7 @@ from app.web.csrf import SHOW_FORM, SHOWS_FORM_WHEN_EXPIRED
 from app.web.deps import AppSettings, Client, OptionalClaims, Passwords, RecoveryDep, SignInDep
 from app.web.forms import field_text, read_form
 from app.web.htmx import page, redirect
-from app.web.routes import view
-from app.web.routes.sign_in import too_many
+from app.web.routes import NO_REFERRER, too_many, view
 
 __all__ = ["forgot_page", "forgot_submit", "reset_page", "reset_submit"]
 
@@ -29,7 +28,6 @@ LINK_UNUSABLE = (
     "This link does not work any more: it was used already, it expired, or a newer one "
     "was sent. You can ask for a new one."
 )
-NO_REFERRER = {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
 PASSWORD_MISMATCH = "The two passwords do not match."
 
 

@@ -3,13 +3,14 @@ picks a response."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 from litestar import Response, post
 from litestar.plugins.htmx import HTMXRequest
 
-from app.auth.types import EmailTaken, Throttled
+from app.auth.types import EmailTaken, SignedIn, Throttled, WrongCredentials
 from app.security.tokens import TokenClaims
 from app.web.auth_state import auth_state
 from app.web.csrf import SHOW_FORM, STALE_TOKEN_OK
@@ -17,13 +18,12 @@ from app.web.deps import AppSettings, Client, OptionalClaims, Passwords, SignInD
 from app.web.forms import CredentialsForm, read_form, safe_next
 from app.web.htmx import page, redirect
 from app.web.origin import origin_of
-from app.web.routes import view
+from app.web.routes import too_many, view
 
-__all__ = ["login", "login_page", "logout", "register", "register_page", "too_many"]
+__all__ = ["login", "login_page", "logout", "register", "register_page"]
 
 EMAIL_TAKEN = "This email address is already registered. Sign in instead?"
 BAD_CREDENTIALS = "That email and password do not match an account."
-TOO_MANY = "Too many attempts. Please try again in {wait}."
 SIGNED_OUT = "You are signed out."
 SIGNED_IN_PAGES = ("/dashboard", "/sessions", "/account/", "/logout")
 NOTICES = {
@@ -35,11 +35,9 @@ NOTICES = {
 }
 
 
-def too_many(throttled: Throttled) -> tuple[str, dict[str, str]]:
-    """The message and the ``Retry-After`` header for a throttled attempt."""
-    minutes = -(-throttled.retry_after // 60)
-    wait = f"{minutes} minute{'s' if minutes != 1 else ''}"
-    return TOO_MANY.format(wait=wait), {"Retry-After": str(throttled.retry_after)}
+@dataclass(frozen=True, slots=True)
+class Invalid:
+    """The form's fields were refused (each error is next to its field)."""
 
 
 def _form_page(
@@ -80,25 +78,32 @@ async def register(
     claims: OptionalClaims,
 ) -> Response[Any]:
     form = CredentialsForm.parse(await read_form(request))
-    if throttled := await sign_in.admit(client):  # counted before the form is judged
-        message, headers = too_many(throttled)
-        return _form_page(
-            request,
-            "register.html",
-            form,
-            claims,
-            status_code=429,
-            message=message,
-            headers=headers,
-        )
-    if not await form.validate_registration(passwords):
-        return _form_page(request, "register.html", form, claims, status_code=422)
-    outcome = await sign_in.register(form.email, form.password, client, current=claims)
-    if isinstance(outcome, EmailTaken):
-        form.errors["email"] = EMAIL_TAKEN
-        return _form_page(request, "register.html", form, claims, status_code=409)
-    auth_state(request).sign_in(outcome.issued, outcome.device)
-    return redirect(request, request.app.route_reverse("dashboard"))
+    outcome: Throttled | Invalid | EmailTaken | SignedIn | None = await sign_in.admit(client)
+    if outcome is None:  # counted before the form is judged
+        if not await form.validate_registration(passwords):
+            outcome = Invalid()
+        else:
+            outcome = await sign_in.register(form.email, form.password, client, current=claims)
+    match outcome:
+        case Throttled():
+            message, headers = too_many(outcome)
+            return _form_page(
+                request,
+                "register.html",
+                form,
+                claims,
+                status_code=429,
+                message=message,
+                headers=headers,
+            )
+        case Invalid():
+            return _form_page(request, "register.html", form, claims, status_code=422)
+        case EmailTaken():
+            form.errors["email"] = EMAIL_TAKEN
+            return _form_page(request, "register.html", form, claims, status_code=409)
+        case SignedIn():
+            auth_state(request).sign_in(outcome.issued, outcome.device)
+            return redirect(request, request.app.route_reverse("dashboard"))
 
 
 @view("/login", name="login")
@@ -132,29 +137,36 @@ async def login(
 ) -> Response[Any]:
     form = CredentialsForm.parse(await read_form(request))
     form.next = safe_next(form.next, default="")
-    if throttled := await sign_in.admit(client):
-        message, headers = too_many(throttled)
-        return _form_page(
-            request, "login.html", form, claims, status_code=429, message=message, headers=headers
-        )
-    if not form.validate_login():
-        return _form_page(request, "login.html", form, claims, status_code=422)
-    device = request.cookies.get(request.app.state.settings.device_cookie_name)
-    outcome = await sign_in.login(
-        form.email, form.password, client, device_cookie=device, current=claims
-    )
-    if isinstance(outcome, Throttled):
-        message, headers = too_many(outcome)
-        return _form_page(
-            request, "login.html", form, claims, status_code=429, message=message, headers=headers
-        )
+    outcome: Throttled | Invalid | WrongCredentials | SignedIn | None = await sign_in.admit(client)
     if outcome is None:
-        # One message, whichever of the two was wrong (critique point 10).
-        return _form_page(
-            request, "login.html", form, claims, status_code=401, message=BAD_CREDENTIALS
-        )
-    auth_state(request).sign_in(outcome.issued, outcome.device)
-    return redirect(request, form.next or request.app.route_reverse("dashboard"))
+        if not form.validate_login():
+            outcome = Invalid()
+        else:
+            device = request.cookies.get(request.app.state.settings.device_cookie_name)
+            outcome = await sign_in.login(
+                form.email, form.password, client, device_cookie=device, current=claims
+            )
+    match outcome:
+        case Throttled():
+            message, headers = too_many(outcome)
+            return _form_page(
+                request,
+                "login.html",
+                form,
+                claims,
+                status_code=429,
+                message=message,
+                headers=headers,
+            )
+        case Invalid():
+            return _form_page(request, "login.html", form, claims, status_code=422)
+        case WrongCredentials():  # one message, whichever of the two was wrong (point 10)
+            return _form_page(
+                request, "login.html", form, claims, status_code=401, message=BAD_CREDENTIALS
+            )
+        case SignedIn():
+            auth_state(request).sign_in(outcome.issued, outcome.device)
+            return redirect(request, form.next or request.app.route_reverse("dashboard"))
 
 
 @post("/logout", name="logout", opt={STALE_TOKEN_OK: True})
