@@ -6,11 +6,14 @@ the file system) gets a plain ``400`` before any routing, and no log line.
 Litestar's ``AllowedHostsConfig`` compares the whole ``Host`` header, port included, and
 answers in JSON; here the name is compared without its port (``127.0.0.1:8000`` is
 ``127.0.0.1``; ``[::1]:8000`` is ``[::1]``), ``*.example.com`` allows its sub-domains,
-and the answer is a page in plain words.
+and the answer is a page in plain words. Only a well-formed ``Host`` gets that far: a
+name or IPv4 address, or an ``[IPv6]`` address, then at most ``:`` and a port number;
+anything else (``127.0.0.1:1@evil.example``, two ports, a path) is refused.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import re
 
 from litestar.types import ASGIApp, Receive, Scope, Send
@@ -18,16 +21,25 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 __all__ = ["RequestGate", "host_name"]
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_HOST = re.compile(
+    r"(?P<name>[a-z0-9_-]+(?:\.[a-z0-9_-]+)*\.?|\[(?P<ipv6>[0-9a-f:.]+)\])(?::[0-9]{1,5})?"
+)
 WRONG_HOST = "This server does not answer to that host name."
 BAD_PATH = "This address contains characters that no page here has."
 
 
 def host_name(host: str) -> str:
-    """The name part of a ``Host`` header, lower-cased (IPv6 keeps its brackets)."""
-    host = host.strip().lower()
-    if host.startswith("["):
-        return host.split("]", 1)[0] + "]"
-    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+    """The name part of a ``Host`` header, lower-cased (IPv6 keeps its brackets); ``""``
+    unless the header is a syntactically valid host with an optional port."""
+    match = _HOST.fullmatch(host.strip().lower())
+    if match is None:
+        return ""
+    if match["ipv6"] is not None:
+        try:
+            ipaddress.IPv6Address(match["ipv6"])
+        except ValueError:
+            return ""
+    return match["name"]
 
 
 def _page(message: str) -> bytes:
