@@ -12,10 +12,10 @@ from litestar.testing import TestClient
 
 from app.clock import TestClock
 from app.config import Settings
-from tests.integration.test_recovery import settled
 from tests.support.browser import Browser, csrf_token, field_error
 from tests.support.database import Database
 from tests.support.hostile import ALICE
+from tests.support.links import settled
 from tests.support.settings import BASE_URL, PASSWORD
 from tests.support.smtp import MailCatcher, link_in, text_of
 

@@ -17,11 +17,11 @@ from litestar.testing import TestClient
 from app.clock import TestClock
 from app.config import Settings
 from app.mail.outbox import BACKOFF, MAX_ATTEMPTS
-from tests.integration.test_recovery import settled
 from tests.support.apps import serve
 from tests.support.browser import Browser
 from tests.support.database import Database
 from tests.support.hostile import ALICE
+from tests.support.links import settled
 from tests.support.settings import make_settings
 from tests.support.smtp import MailCatcher, link_in
 
@@ -142,6 +142,8 @@ def test_with_a_mail_server_the_dev_mailbox_shows_no_bodies(
     with serve(settings, clock) as client:
         Browser(client).register(ALICE)
         link = link_in(mail.wait_for(ALICE)[0])
+        # The server has the mail before the sender has written down that it was sent.
+        settled(Database.of(settings))
         page = client.get("/_dev/mail")
     assert page.status_code == 200
     assert ALICE in page.text

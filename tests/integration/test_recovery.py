@@ -21,6 +21,7 @@ from tests.support.backends import WITH_STORES
 from tests.support.browser import HTMX, Browser, csrf_token, field_error, set_cookie_headers
 from tests.support.database import Database
 from tests.support.hostile import ALICE
+from tests.support.links import settled
 from tests.support.settings import BASE_URL, PASSWORD
 from tests.support.smtp import MailCatcher, link_in, text_of
 
@@ -42,16 +43,6 @@ def alice(visitor: Browser, mail: MailCatcher) -> Browser:
     assert visitor.register(ALICE).status_code == 303
     assert mail.wait_for(ALICE)  # the address check, sent at registration
     return visitor
-
-
-def settled(db: Database, timeout: float = 10.0) -> None:
-    """Poll (a bounded real time) until the mail sender has dealt with every row: nothing
-    requested, queued or being sent. Then what has not arrived will not."""
-    deadline = time.monotonic() + timeout
-    pending = "SELECT count(*) FROM outbox WHERE status IN ('requested', 'queued', 'sending')"
-    while db.rows(pending) != [(0,)]:
-        assert time.monotonic() < deadline, db.rows("SELECT status, kind FROM outbox")
-        time.sleep(0.02)
 
 
 def _forgot(client: TestClient[Litestar], email: str, **kwargs: Any) -> Any:
