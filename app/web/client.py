@@ -10,7 +10,7 @@ from ua_parser import parse
 
 from app.auth.types import ClientInfo
 
-__all__ = ["client_info", "coarse_address", "describe_device"]
+__all__ = ["client_info", "coarse_address", "describe_device", "throttle_address"]
 
 
 def coarse_address(host: str) -> str:
@@ -23,6 +23,21 @@ def coarse_address(host: str) -> str:
     return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
 
 
+def throttle_address(host: str) -> str:
+    """What the per-client throttles count by: an IPv4 address itself, an IPv6 client by
+    its /64 (one subscriber gets a whole /64 and could otherwise take a fresh address for
+    every attempt). An IPv4-mapped IPv6 address counts as its IPv4 address."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host[:64]
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)
+
+
 def client_info(scope: Scope) -> ClientInfo:
     user_agent = b""
     for name, value in scope["headers"]:
@@ -33,7 +48,7 @@ def client_info(scope: Scope) -> ClientInfo:
     return ClientInfo(
         user_agent=user_agent.decode("latin-1")[:512],
         address=coarse_address(client[0]) if client else "",
-        ip=client[0] if client else "",
+        ip=throttle_address(client[0]) if client else "",
     )
 
 
