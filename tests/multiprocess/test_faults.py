@@ -17,14 +17,15 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.multiprocess.conftest import Deployment, backend_env
-from tests.multiprocess.test_workers import (
-    PROPAGATION,
-    WORKERS,
-    refused_everywhere_after,
-)
 from tests.support.backends import BACKENDS, Servers
 from tests.support.database import Database
+from tests.support.deployments import (
+    PROPAGATION,
+    WORKERS,
+    Deployment,
+    backend_env,
+    refused_everywhere_after,
+)
 from tests.support.live import LiveServer, ServerClock
 from tests.support.remote import RemoteBrowser, process_of
 from tests.support.servers import RedisServer

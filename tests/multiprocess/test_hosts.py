@@ -13,10 +13,9 @@ from dataclasses import dataclass
 import pytest
 
 from app.security.keys import new_key
-from tests.multiprocess.conftest import backend_env
-from tests.multiprocess.test_workers import PROPAGATION
 from tests.support.backends import BACKENDS, Servers
 from tests.support.browser import csrf_token
+from tests.support.deployments import PROPAGATION, backend_env
 from tests.support.live import LiveServer
 from tests.support.remote import RemoteBrowser
 

@@ -14,44 +14,19 @@ from concurrent.futures import ThreadPoolExecutor
 import httpx
 import pytest
 
-from tests.multiprocess.conftest import Deployment
 from tests.support.browser import csrf_token
+from tests.support.deployments import (
+    PROPAGATION,
+    WORKERS,
+    Deployment,
+    refused_everywhere_after,
+    served_by_every_worker,
+)
 from tests.support.remote import RemoteBrowser, process_of
 
 DAY = 86400
 GRACE = 30
-WORKERS = 2
-PROPAGATION = 1.0  # seconds: a revocation is enforced by every worker within this
 SESSION_ROW = re.compile(r'<li class="session( current)?" data-session="([^"]+)"')
-
-
-def refused_everywhere_after(token: str, browser: RemoteBrowser, since: float) -> float:
-    """Poll with ``token`` until each worker has refused it several times running; the
-    seconds from ``since`` to the last time any worker still served it (0: none did)."""
-    last_served, refusals = since, dict[str, int]()
-    while time.monotonic() - since < 10:
-        response = browser.with_token(token).dashboard()
-        if response.status_code == 200:
-            last_served = time.monotonic()
-            refusals.clear()
-            continue
-        assert response.status_code == 303, response.text
-        assert response.headers["location"].startswith("/login")
-        refusals[process_of(response)] = refusals.get(process_of(response), 0) + 1
-        if len(refusals) == WORKERS and min(refusals.values()) >= 5:
-            return last_served - since
-    raise AssertionError(f"not refused by every worker within 10 s: {refusals}")
-
-
-def served_by_every_worker(token: str, browser: RemoteBrowser) -> None:
-    seen: set[str] = set()
-    for _ in range(60):
-        response = browser.with_token(token).dashboard()
-        assert response.status_code == 200, response.text
-        seen.add(process_of(response))
-        if len(seen) == WORKERS:
-            return
-    raise AssertionError(f"only {seen} answered 60 requests over new connections")
 
 
 def _end_by_logout(device: RemoteBrowser, _: RemoteBrowser, __: str) -> None:
