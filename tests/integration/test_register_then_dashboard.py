@@ -1,3 +1,6 @@
+"""The first visit end to end: registering (the address trimmed and lower-cased) sets the
+auth cookie and sends the new user to a dashboard that names them."""
+
 from __future__ import annotations
 
 from tests.support.browser import Browser, auth_set_cookie
