@@ -31,8 +31,10 @@ def _keys(settings: Settings, action: str) -> str:
     return f"dropped {len(dropped)} key(s) retired longer than a session lives"
 
 
-def _database(settings: Settings) -> Database:
-    return Database(create_engine(settings.resolved_database_url, pool_size=1, max_overflow=0))
+def _database(settings: Settings, connections: int = 1) -> Database:
+    return Database(
+        create_engine(settings.resolved_database_url, pool_size=connections, max_overflow=0)
+    )
 
 
 async def _db(settings: Settings, action: str) -> tuple[str, int]:
@@ -56,20 +58,26 @@ async def _db(settings: Settings, action: str) -> tuple[str, int]:
 
 
 async def _purge(settings: Settings) -> str:
-    db = _database(settings)
+    # Two connections: on PostgreSQL the purge lock holds one while the work uses another.
+    db = _database(settings, connections=2)
     try:
         await migrate.ensure_current(db.engine, auto_migrate=settings.auto_migrate)
         result = await Purger(
             db=db,
             clock=SystemClock(),
             event_retention=settings.event_retention,
-            throttle_window=max(settings.login_window, settings.ip_window),
+            throttle_window=max(settings.login_window, settings.ip_window, settings.mail_window),
+            mail_window=settings.mail_window,
         ).purge()
     finally:
         await db.dispose()
     if result.skipped:
         return "another process is purging right now; nothing done"
-    return f"deleted {result.sessions} expired session(s) and {result.events} old event(s)"
+    return (
+        f"deleted {result.sessions} expired session(s), {result.events} old event(s), "
+        f"{result.links} used or expired link(s) and {result.mails} sent or failed mail(s) "
+        "older than APP_MAIL_WINDOW"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -81,7 +89,9 @@ def main(argv: list[str] | None = None) -> int:
     db.add_argument("action", choices=["upgrade", "check"])
     keys = commands.add_parser("keys", help="manage the token keys (var/keys.json)")
     keys.add_argument("action", choices=["rotate", "prune"])
-    commands.add_parser("purge", help="delete expired sessions and old activity now")
+    commands.add_parser(
+        "purge", help="delete expired sessions, old activity, dead links and old mail now"
+    )
     args = parser.parse_args(argv)
     settings = load_settings()
     status = 0

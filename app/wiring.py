@@ -275,6 +275,7 @@ def build_core(settings: Settings, clock: Clock, *, deployment_clock: bool) -> C
             clock=clock,
             event_retention=settings.event_retention,
             throttle_window=max(settings.login_window, settings.ip_window, settings.mail_window),
+            mail_window=settings.mail_window,
         ),
         shared_clock=shared_clock,
         clock_control=control,

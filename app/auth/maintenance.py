@@ -1,5 +1,8 @@
 """Housekeeping: delete what no rule needs any more, in short batches, once per deployment
-(a lock: N workers do not all purge)."""
+(a lock: N workers do not all purge): expired sessions, old activity, ended revocations,
+stale throttle counts, used or expired links, and delivered or given-up mail older than one
+mail window (the mail limits count mails, not these rows; the row is the record of what
+was sent, kept as long as that window)."""
 
 from __future__ import annotations
 
@@ -10,10 +13,11 @@ from dataclasses import dataclass
 import structlog
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.auth import repository, revocations, throttle
+from app.auth import email_tokens, repository, revocations, throttle
 from app.clock import Clock
 from app.db.database import Database, is_unavailable, unavailable_cause
 from app.db.locks import exclusive
+from app.mail import outbox
 
 __all__ = ["PurgeResult", "Purger"]
 
@@ -26,6 +30,8 @@ class PurgeResult:
     events: int
     revocations: int = 0
     throttles: int = 0
+    links: int = 0  # used or expired links
+    mails: int = 0  # delivered or given-up outbox rows older than the mail window
     skipped: bool = False  # another process was purging
 
 
@@ -36,6 +42,7 @@ class Purger:
         db: Database,
         clock: Clock,
         event_retention: int,
+        mail_window: int,
         throttle_window: int = 0,
         batch: int = 1000,
     ) -> None:
@@ -43,6 +50,7 @@ class Purger:
         self._clock = clock
         self._event_retention = event_retention
         self._throttle_window = throttle_window  # the longest throttle window in use
+        self._mail_window = mail_window  # how long the record of a sent mail is kept
         self._batch = batch
 
     async def purge(self) -> PurgeResult:
@@ -62,11 +70,28 @@ class Purger:
         async with self._db.write() as tx:
             ended = await revocations.purge(tx.session, now)
         counts = await throttle.purge(self._db, now - self._throttle_window)
-        if sessions or events or ended or counts:
+        async with self._db.write() as tx:
+            links = await email_tokens.purge(tx.session, now)
+        mails = await outbox.purge(self._db, now - self._mail_window)
+        result = PurgeResult(
+            sessions=sessions,
+            events=events,
+            revocations=ended,
+            throttles=counts,
+            links=links,
+            mails=mails,
+        )
+        if sessions or events or ended or counts or links or mails:
             log.info(
-                "purged", sessions=sessions, events=events, revocations=ended, throttles=counts
+                "purged",
+                sessions=sessions,
+                events=events,
+                revocations=ended,
+                throttles=counts,
+                links=links,
+                mails=mails,
             )
-        return PurgeResult(sessions=sessions, events=events, revocations=ended, throttles=counts)
+        return result
 
     async def _in_batches(self, step: Callable[[AsyncSession], Awaitable[int]]) -> int:
         total = 0
