@@ -1,22 +1,99 @@
 """Command line: ``python -m app serve | db upgrade | db check | keys rotate | keys prune |
-purge``."""
+purge``.
+
+A setting that is malformed or out of range stops every command before it does anything:
+one line per bad setting, naming its ``APP_`` variable and what it accepts (not pydantic's
+traceback).
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import re
 import sys
+from typing import Any
+
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
 
 from app.auth.maintenance import Purger
 from app.clock import SystemClock
-from app.config import Settings, load_settings
+from app.config import ENV_PREFIX, Settings, load_settings
 from app.db import migrate
 from app.db.database import Database
 from app.db.engine import create_engine
 from app.security.keys import prune_keyset, rotate_keyset
 from app.serve import add_arguments, serve
 
-__all__ = ["main"]
+__all__ = ["main", "settings_problems"]
+
+_UPPER_NAME = re.compile(r"\b(?<!APP_)[A-Z][A-Z0-9_]*\b")
+_BOOLEAN = "true or false (also 1/0, yes/no, on/off)"
+_ACCEPTS = {"trusted_proxies": "addresses or networks, comma-separated (10.0.0.0/24,::1)"}
+_NUMBER_ERRORS = {
+    "int_parsing",
+    "int_from_float",
+    "int_type",
+    "greater_than",
+    "greater_than_equal",
+    "less_than",
+    "less_than_equal",
+}
+
+
+def _variable(name: str) -> str:
+    return ENV_PREFIX + name.upper()
+
+
+def _whole_number(name: str, ctx: dict[str, Any]) -> str:
+    """What a number setting accepts ("a whole number from 1 to 1000"), from the field's
+    bounds and the error's own."""
+    field = Settings.model_fields.get(name)
+    bounds = {
+        key: value
+        for item in (field.metadata if field else [])
+        for key in ("ge", "gt", "le", "lt")
+        if (value := getattr(item, key, None)) is not None
+    }
+    bounds |= {key: value for key, value in ctx.items() if key in {"ge", "gt", "le", "lt"}}
+    low = bounds["ge"] if "ge" in bounds else bounds["gt"] + 1 if "gt" in bounds else None
+    high = bounds["le"] if "le" in bounds else bounds["lt"] - 1 if "lt" in bounds else None
+    if low is not None and high is not None:
+        return f"a whole number from {low} to {high}"
+    if low is not None:
+        return f"a whole number of at least {low}"
+    if high is not None:
+        return f"a whole number of at most {high}"
+    return "a whole number"
+
+
+def _problem(error: ErrorDetails) -> str:
+    message = error["msg"].removeprefix("Value error, ")
+    if not error["loc"]:  # a rule between settings: its message names them
+        return _UPPER_NAME.sub(
+            lambda m: _variable(m[0]) if m[0].lower() in Settings.model_fields else m[0], message
+        )
+    name = str(error["loc"][0])
+    variable = _variable(name)
+    given = error.get("input")
+    if error["type"] == "extra_forbidden":
+        return f"{variable}: there is no such setting (a typo?); see the settings in README.md"
+    if error["type"] in _NUMBER_ERRORS:
+        return f"{variable}: {str(given)!r} is not {_whole_number(name, error.get('ctx', {}))}"
+    if error["type"].startswith("bool_"):
+        return f"{variable}: {str(given)!r} is not {_BOOLEAN}"
+    accepts = f"; it accepts {_ACCEPTS[name]}" if name in _ACCEPTS else ""
+    return f"{variable}: {message}{accepts}"
+
+
+def settings_problems(error: ValidationError) -> list[str]:
+    """One line per bad setting (the first thing wrong with it)."""
+    lines: dict[object, str] = {}
+    for detail in error.errors():
+        key = detail["loc"][0] if detail["loc"] else None
+        lines.setdefault(key, _problem(detail))
+    return list(lines.values())
 
 
 def _keys(settings: Settings, action: str) -> str:
@@ -93,7 +170,10 @@ def main(argv: list[str] | None = None) -> int:
         "purge", help="delete expired sessions, old activity, dead links and old mail now"
     )
     args = parser.parse_args(argv)
-    settings = load_settings()
+    try:
+        settings = load_settings()
+    except ValidationError as error:
+        raise SystemExit("\n".join(settings_problems(error))) from None
     status = 0
     if args.command == "serve":
         return serve(settings, args)

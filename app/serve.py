@@ -8,7 +8,11 @@
   has no timeout for a client that sends its headers slowly: put a reverse proxy in front
   (``deploy/nginx``).
 - Cookies without ``Secure`` on an address other than loopback are refused unless
-  ``APP_ALLOW_INSECURE_COOKIES=true`` says so.
+  ``APP_ALLOW_INSECURE_COOKIES=true`` says so; so are the development switches
+  (``APP_DEV_MAILBOX``: every mailed link to anyone; ``APP_TEST_CLOCK``: anyone moves
+  time) unless ``APP_ALLOW_DEV_ON_PUBLIC=true``, and then start-up logs a warning.
+- ``--access-log``: one line per request, ``token`` query values redacted
+  (``app/logging.py``), in every worker.
 - The schema is brought to head once, before the workers start (each worker checks it
   again, under the same lock, when it starts).
 """
@@ -20,13 +24,17 @@ import asyncio
 import ipaddress
 import os
 
+import structlog
 import uvicorn
 
 from app.config import Settings
 from app.db import migrate
 from app.db.engine import create_engine
+from app.logging import access_log_config, configure_logging
 
-__all__ = ["add_arguments", "insecure_exposure", "serve"]
+__all__ = ["add_arguments", "dev_exposure", "dev_switches", "insecure_exposure", "serve"]
+
+log = structlog.get_logger("app.serve")
 
 LOOPBACK_NAMES = {"localhost"}
 
@@ -62,6 +70,24 @@ def insecure_exposure(settings: Settings, host: str) -> str | None:
     )
 
 
+def dev_switches(settings: Settings) -> list[str]:
+    """The development switches that are on, by their variable names."""
+    switches = {"APP_DEV_MAILBOX": settings.dev_mailbox, "APP_TEST_CLOCK": settings.test_clock}
+    return [name for name, on in switches.items() if on]
+
+
+def dev_exposure(settings: Settings, host: str) -> str | None:
+    """Why serving on ``host`` with a development switch on is refused, or None."""
+    switches = dev_switches(settings)
+    if not switches or settings.allow_dev_on_public or _is_loopback(host):
+        return None
+    return (
+        f"refusing to serve on {host} with {' and '.join(switches)} on: development "
+        "switches (every mailed link, the clock) would be open to anyone who can reach it; "
+        "serve on 127.0.0.1, or set APP_ALLOW_DEV_ON_PUBLIC=true if this is really meant"
+    )
+
+
 async def _prepare_database(settings: Settings) -> None:
     """Before any worker starts: the schema at head (or, with APP_AUTO_MIGRATE=false, a
     plain refusal instead of a traceback from every worker)."""
@@ -73,8 +99,17 @@ async def _prepare_database(settings: Settings) -> None:
 
 
 def serve(settings: Settings, args: argparse.Namespace) -> int:
-    if problem := insecure_exposure(settings, args.host):
-        raise SystemExit(problem)
+    for problem in (insecure_exposure(settings, args.host), dev_exposure(settings, args.host)):
+        if problem:
+            raise SystemExit(problem)
+    configure_logging(settings.log_level)
+    if (switches := dev_switches(settings)) and not _is_loopback(args.host):
+        log.warning(
+            "development_switches_on_public_address",
+            host=args.host,
+            switches=",".join(switches),
+            allowed_by="APP_ALLOW_DEV_ON_PUBLIC",
+        )
     try:
         asyncio.run(_prepare_database(settings))
     except migrate.SchemaNotCurrentError as error:
@@ -95,6 +130,8 @@ def serve(settings: Settings, args: argparse.Namespace) -> int:
         timeout_keep_alive=args.timeout_keep_alive,
         h11_max_incomplete_event_size=16 * 1024,
         access_log=args.access_log,
-        log_config=None,  # the app configures logging (app/logging.py)
+        # The app configures its own logging (app/logging.py); uvicorn's config, which
+        # every worker applies again, only sets up the redacted access log when asked.
+        log_config=access_log_config() if args.access_log else None,
     )
     return 0
