@@ -21,7 +21,6 @@ from app.web.gate import host_name
         pytest.param("[::1]x", id="text after the brackets"),
         pytest.param("[not-an-address]", id="brackets around a name"),
         pytest.param("exa mple.com", id="a space"),
-        pytest.param("", id="empty"),
     ],
 )
 def test_anything_but_a_host_and_a_port_has_no_name(host: str) -> None:
