@@ -89,55 +89,43 @@ class Settings(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
+    # --- Deployment: what an operator sets (README "Settings", first table) --------------
+    base_url: str = "http://127.0.0.1:8000"
+    allowed_hosts: HostList = Field(default_factory=list)
+    trusted_proxies: NetworkList = Field(default_factory=list)
     data_dir: Path = Path("var")
     database_url: str = ""
-    db_pool_size: Annotated[int, Field(ge=1, le=1000)] = 5
-    db_max_overflow: Annotated[int, Field(ge=0, le=1000)] = 10
-    db_timeout: Interval = 5.0  # connecting, each statement, waiting for a pooled connection
     auto_migrate: bool = True
+    revocation_store: str = "memory"
     keys_file: Path | None = None
     keys: SecretStr | None = None
     csrf_secret: SecretStr | None = None
+    smtp_url: SecretStr | None = None
+    mail_from: str = "no-reply@localhost"
+    cookie_secure: bool = True
+    log_level: str = "INFO"
 
+    # --- Lifetimes ----------------------------------------------------------------------
     access_ttl: Duration = 3600
     token_ttl: Duration = 86400
     session_ttl: Duration = 14 * 86400
     session_max_age: Duration = 30 * 86400
     rotation_grace: Duration = 30
-    revocation_store: str = "memory"
-    revocation_poll: Interval = 0.25
-    revocation_max_lag: Interval = 5.0
+    reset_ttl: Duration = 3600
+    verify_ttl: Duration = 86400
     event_retention: Duration = 90 * 86400
-    purge_interval: Annotated[int, BeforeValidator(_optional_duration)] = 3600
 
+    # --- Throttling and limits ----------------------------------------------------------
     login_max_failures: Annotated[int, Field(ge=1, le=100)] = 10
     login_window: Duration = 15 * 60
     account_max_failures: Annotated[int, Field(ge=1, le=10_000)] = 100
     ip_max_attempts: Annotated[int, Field(ge=1)] = 100
     ip_window: Duration = 15 * 60
-
-    base_url: str = "http://127.0.0.1:8000"
-    allowed_hosts: HostList = Field(default_factory=list)
-    trusted_proxies: NetworkList = Field(default_factory=list)
-    smtp_url: SecretStr | None = None
-    mail_from: str = "no-reply@localhost"
-    dev_mailbox: bool = False
-    reset_ttl: Duration = 3600
-    verify_ttl: Duration = 86400
     mail_max_per_address: Annotated[int, Field(ge=1, le=1000)] = 3
     mail_window: Duration = 15 * 60
-    outbox_poll: Interval = 1.0
-
-    token_cache_size: Annotated[int, Field(ge=0)] = 10_000
     max_body: Annotated[int, Field(gt=0)] = 64 * 1024
-    cookie_secure: bool = True
-    allow_insecure_cookies: bool = False
-    test_clock: bool = False
-    allow_dev_on_public: bool = False  # dev_mailbox / test_clock beyond loopback
-    template_auto_reload: bool = False
-    openapi: bool = False  # /schema: a development aid, never on in production
-    gc_freeze: bool = True  # freeze what start-up built out of the garbage collector's way
 
+    # --- Passwords ----------------------------------------------------------------------
     password_min_length: Annotated[int, Field(ge=8, le=64)] = 12
     password_max_length: Annotated[int, Field(ge=64, le=4096)] = 1024
     argon2_time_cost: Annotated[int, Field(ge=1)] = 2
@@ -145,7 +133,24 @@ class Settings(BaseModel):
     argon2_parallelism: Annotated[int, Field(ge=1)] = 1
     hash_concurrency: Annotated[int, Field(ge=1)] | None = None
 
-    log_level: str = "INFO"
+    # --- Tuning: the defaults suit most deployments -------------------------------------
+    db_pool_size: Annotated[int, Field(ge=1, le=1000)] = 5
+    db_max_overflow: Annotated[int, Field(ge=0, le=1000)] = 10
+    db_timeout: Interval = 5.0  # connecting, each statement, waiting for a pooled connection
+    revocation_poll: Interval = 0.25
+    revocation_max_lag: Interval = 5.0
+    purge_interval: Annotated[int, BeforeValidator(_optional_duration)] = 3600
+    outbox_poll: Interval = 1.0
+    token_cache_size: Annotated[int, Field(ge=0)] = 10_000
+    gc_freeze: bool = True  # freeze what start-up built out of the garbage collector's way
+
+    # --- Development: never in production (serve refuses some beyond loopback) ---------
+    dev_mailbox: bool = False
+    test_clock: bool = False
+    allow_dev_on_public: bool = False  # dev_mailbox / test_clock beyond loopback
+    allow_insecure_cookies: bool = False
+    template_auto_reload: bool = False
+    openapi: bool = False  # /schema: a development aid, never on in production
 
     @model_validator(mode="after")
     def _consistent(self) -> Settings:
@@ -191,23 +196,6 @@ class Settings(BaseModel):
     def base_origin(self) -> str:
         parts = urlsplit(self.base_url)
         return f"{parts.scheme}://{parts.netloc}".lower()
-
-    @property
-    def auth_cookie_name(self) -> str:
-        # __Host- binds the cookie to this exact origin: Secure, Path=/, no Domain.
-        return "__Host-auth" if self.cookie_secure else "auth"
-
-    @property
-    def csrf_cookie_name(self) -> str:
-        return "__Host-csrf" if self.cookie_secure else "csrf"
-
-    @property
-    def device_cookie_name(self) -> str:
-        return "__Host-device" if self.cookie_secure else "device"
-
-    @property
-    def notice_cookie_name(self) -> str:
-        return "notice"
 
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:

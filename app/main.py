@@ -22,7 +22,7 @@ from app.logging import configure_logging
 from app.web import templating
 from app.web.clock_sync import ClockSyncMiddleware
 from app.web.csrf import SafeCSRFMiddleware
-from app.web.deps import Services, dependencies
+from app.web.deps import dependencies
 from app.web.errors import exception_handlers
 from app.web.gate import RequestGate
 from app.web.guard import GUARDED, NO_AUTH, AuthCookies, AuthGuardMiddleware
@@ -65,23 +65,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
 
     app = Litestar(
         route_handlers=_routes(core),
-        dependencies=dependencies(
-            Services(
-                settings=settings,
-                clock=clock,
-                sign_in=core.sign_in,
-                account=core.account,
-                password_policy=core.password_policy,
-                strength_throttle=core.strength_throttle,
-                recovery=core.recovery,
-                verification=core.verification,
-                email_change=core.email_change,
-                outbox=core.outbox,
-                clock_control=core.clock_control,
-            )
-        ),
+        dependencies=dependencies(core),
         middleware=_middleware(core),
-        before_send=[SecurityHeaders(settings), AuthCookies(settings)],
+        before_send=[SecurityHeaders(settings), AuthCookies(core.app_cookies)],
         template_config=TemplateConfig(
             directory=ROOT / "templates",
             engine=JinjaTemplateEngine,
@@ -158,16 +144,16 @@ def _middleware(core: Core) -> list[Any]:
     settings = core.settings
     csrf = CSRFConfig(
         secret=core.csrf_secret,
-        cookie_name=settings.csrf_cookie_name,
-        cookie_secure=settings.cookie_secure,
-        cookie_httponly=True,
+        cookie_name=core.app_cookies.csrf.name,
+        cookie_secure=core.app_cookies.csrf.secure,
+        cookie_httponly=core.app_cookies.csrf.http_only,
         cookie_samesite="lax",
         header_name="x-csrftoken",
     )
     middleware: list[Any] = [
         SameOriginMiddleware(settings.base_origin),
-        AuthGuardMiddleware(core.authenticator, settings),
-        DefineMiddleware(SafeCSRFMiddleware, config=csrf),
+        AuthGuardMiddleware(core.authenticator, core.app_cookies),
+        DefineMiddleware(SafeCSRFMiddleware, config=csrf, cookie=core.app_cookies.csrf),
     ]
     if core.shared_clock is not None:
         middleware.insert(0, ClockSyncMiddleware(core.shared_clock))

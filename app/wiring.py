@@ -1,6 +1,10 @@
 """The app's parts, built once from the settings and connected: what ``create_app`` serves.
 
-Nothing here knows about HTTP; :mod:`app.main` puts a Litestar app around it.
+This is the one place the object graph is written: :func:`build_core` calls every
+constructor, and :class:`Core`'s fields are what route handlers can ask for by name
+(:func:`app.web.deps.dependencies` provides each field under its own name). Adding a
+service is a field here and its constructor call in ``build_core``. Nothing here knows
+about HTTP; :mod:`app.main` puts a Litestar app around it.
 """
 
 from __future__ import annotations
@@ -36,9 +40,10 @@ from app.db.database import Database
 from app.db.engine import create_engine
 from app.db.shared_clock import ClockControl, LocalClockControl, SharedClock
 from app.mail.limits import MailLimits
-from app.mail.messages import Messages
+from app.mail.messages import MailKind, Messages
 from app.mail.outbox import Outbox
 from app.mail.transport import parse_smtp_url
+from app.security.cookies import AppCookies
 from app.security.devices import DeviceCookies
 from app.security.keys import load_or_create_keyset, load_or_create_secret, parse_keyset
 from app.security.password_policy import PasswordPolicy
@@ -77,6 +82,7 @@ class Core:
     estimator: StrengthEstimator
     strength_throttle: Throttle  # live strength hints per client address
     purger: Purger
+    app_cookies: AppCookies
     shared_clock: SharedClock | None  # the deployment's test clock
     clock_control: ClockControl | None  # what /_test/clock drives (test clock only)
 
@@ -186,6 +192,19 @@ def build_core(settings: Settings, clock: Clock, *, deployment_clock: bool) -> C
         issuer=issuer,
         verify_ttl=settings.verify_ttl,
     )
+    recovery = Recovery(
+        db=db,
+        clock=clock,
+        outbox=mail.outbox,
+        messages=mail.messages,
+        notices=mail.notices,
+        passwords=passwords,
+        ender=ender,
+        limits=mail.limits,
+        reset_ttl=settings.reset_ttl,
+    )
+    # A reset request is resolved in the mail sender (the same answer for any address).
+    mail.outbox.prepare_with(MailKind.RESET, recovery.prepare_reset)
     shared_clock = (
         SharedClock(db, clock) if deployment_clock and isinstance(clock, TestClock) else None
     )
@@ -203,6 +222,7 @@ def build_core(settings: Settings, clock: Clock, *, deployment_clock: bool) -> C
             db=db,
             clock=clock,
             codec=codec,
+            issuer=issuer,
             policy=policy,
             revocations=revocations,
             deriver=SecretDeriver(keys),
@@ -230,17 +250,7 @@ def build_core(settings: Settings, clock: Clock, *, deployment_clock: bool) -> C
             issuer=issuer,
             notices=mail.notices,
         ),
-        recovery=Recovery(
-            db=db,
-            clock=clock,
-            outbox=mail.outbox,
-            messages=mail.messages,
-            notices=mail.notices,
-            passwords=passwords,
-            ender=ender,
-            limits=mail.limits,
-            reset_ttl=settings.reset_ttl,
-        ),
+        recovery=recovery,
         verification=verification,
         email_change=EmailChange(
             db=db,
@@ -277,6 +287,7 @@ def build_core(settings: Settings, clock: Clock, *, deployment_clock: bool) -> C
             throttle_window=max(settings.login_window, settings.ip_window, settings.mail_window),
             mail_window=settings.mail_window,
         ),
+        app_cookies=AppCookies.of(secure=settings.cookie_secure),
         shared_clock=shared_clock,
         clock_control=control,
     )

@@ -130,6 +130,7 @@ def _set_cookies(response: _Response) -> dict[str, str]:
 def _subject_cookie(kind: str, data_dir: Path) -> tuple[str, str]:
     """The tier's token (minted offline) and the path to request."""
     from app.config import load_settings  # noqa: PLC0415
+    from app.security.cookies import AppCookies  # noqa: PLC0415
     from bench.page import EMAIL  # noqa: PLC0415
     from bench.sessions_db import Minter, migrated, sqlite_url  # noqa: PLC0415
 
@@ -139,7 +140,7 @@ def _subject_cookie(kind: str, data_dir: Path) -> tuple[str, str]:
     [token] = minter.tier2(user, EMAIL) if kind == "tier2" else minter.tier1(user, EMAIL)
     minter.close()
     path = "/bench/floor" if kind == "floor" else "/dashboard"
-    return f"{settings.auth_cookie_name}={token}", path
+    return f"{AppCookies.of(secure=settings.cookie_secure).auth.name}={token}", path
 
 
 async def _run(kind: str, requests: int, auth: str, path: str) -> dict[str, Any]:

@@ -25,6 +25,7 @@ from litestar.template.config import TemplateConfig
 
 from app.auth.types import Authentication
 from app.config import Settings
+from app.security.cookies import AppCookies
 from app.security.keys import load_or_create_secret
 from app.security.tokens import TokenClaims
 from app.web import routes as routes_package
@@ -137,7 +138,7 @@ def common_app_config(settings: Settings) -> dict[str, Any]:
         "template_config": template_config(settings),
         "csrf_config": CSRFConfig(
             secret=load_or_create_secret(settings.data_dir / "csrf.key"),
-            cookie_name=settings.csrf_cookie_name,
+            cookie_name=AppCookies.of(secure=settings.cookie_secure).csrf.name,
             cookie_secure=settings.cookie_secure,
             cookie_httponly=True,
             cookie_samesite="lax",

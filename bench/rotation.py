@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from app.config import Settings
+from app.security.cookies import AppCookies
 from bench.openloop import percentile
 from bench.rawhttp import Connection
 from bench.servers import APP_CPUS, HOST, Server, start_all
@@ -71,7 +72,7 @@ def measure_rotation(
     say: Callable[[str], None] = print,
 ) -> list[RotationResult]:
     settings = Settings()
-    cookie_name = settings.auth_cookie_name
+    cookie_name = AppCookies.of(secure=settings.cookie_secure).auth.name
     needed = rounds * per_round + 10  # and 10 for the warm-up
     results, servers, pools, tier1 = [], [], [], []
     try:

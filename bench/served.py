@@ -22,6 +22,7 @@ from typing import Any
 import httpx
 
 from app.config import Settings
+from app.security.cookies import AppCookies
 from app.web.routes.pages import TIERS
 from bench.client import AppClient, cookie_from, new_password
 from bench.page import EMAIL
@@ -59,7 +60,7 @@ def expect_tier(url: str, cookie: str, tier: tuple[int, bool]) -> httpx.Response
 
 
 def _peer_cookie(server: Server, name: str) -> str:
-    csrf_name = Settings().csrf_cookie_name
+    csrf_name = AppCookies.of(secure=Settings().cookie_secure).csrf.name
     response = httpx.get(server.url + LOGIN)
     csrf = cookie_from(response, csrf_name)
     token = cookie_from(response, name)
@@ -98,14 +99,14 @@ def _throughput(plan: Plan, work: Path, results: dict[str, Any]) -> None:
             stack.callback(server.stop)
         start_all(servers)
         stack.callback(minter.close)
-        client = AppClient(subject.url, auth_cookie=settings.auth_cookie_name)
+        client = AppClient(subject.url, auth_cookie=_auth_cookie(settings))
         stack.callback(client.close)
         [tier1] = minter.tier1(user_id, EMAIL)
         [tier2] = minter.tier2(user_id, EMAIL)
         t1 = client.cookie(tier1)
         expect_tier(subject.url, t1, (1, False))
         expect_tier(subject.url, client.cookie(tier2), (2, False))
-        results["cookie_bytes"] = len(f"{settings.auth_cookie_name}={tier1}")
+        results["cookie_bytes"] = len(f"{_auth_cookie(settings)}={tier1}")
         dashboard = subject.url + "/dashboard"
         variants = [
             Variant("bare", "bare Litestar page", bare.url + "/dashboard", t1),
@@ -157,7 +158,7 @@ def _throughput(plan: Plan, work: Path, results: dict[str, Any]) -> None:
 def _load_target(key: str, label: str, server: Server) -> LoadTarget:
     """A registered user (a real password, for the storm's logins) and a tier-1 cookie."""
     settings = Settings()
-    client = AppClient(server.url, auth_cookie=settings.auth_cookie_name)
+    client = AppClient(server.url, auth_cookie=_auth_cookie(settings))
     try:
         email, password = f"storm-{key}@example.com", new_password()
         client.register(email, password)
@@ -220,3 +221,7 @@ def _under_load(plan: Plan, work: Path, results: dict[str, Any]) -> None:
 def measure_served(plan: Plan, work: Path, results: dict[str, Any]) -> None:
     _throughput(plan, work, results)
     _under_load(plan, work, results)
+
+
+def _auth_cookie(settings: Settings) -> str:
+    return AppCookies.of(secure=settings.cookie_secure).auth.name

@@ -31,7 +31,7 @@ from app.clock import Clock, SystemClock
 from app.config import Settings
 from app.main import create_app
 from app.security.tokens import TokenClaims
-from app.web.deps import SignedIn
+from app.web.deps import CurrentUser
 from app.web.guard import GUARDED, NO_AUTH
 from bench.page import EMAIL, demo_claims, render
 
@@ -70,7 +70,7 @@ async def passthrough(request: HTMXRequest) -> Response[Any]:
 
 
 @get(GUARDED_ONE_DEPENDENCY, name="bench_guarded", opt=GUARDED)
-async def guarded(request: HTMXRequest, user: SignedIn) -> Response[Any]:
+async def guarded(request: HTMXRequest, user: CurrentUser) -> Response[Any]:
     claims: TokenClaims = user
     return await render(request, claims)
 

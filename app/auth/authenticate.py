@@ -67,6 +67,7 @@ class Authenticator:
         db: Database,
         clock: Clock,
         codec: TokenCodec,
+        issuer: TokenIssuer,
         policy: Policy,
         revocations: Revocations,
         deriver: SecretDeriver,
@@ -75,7 +76,7 @@ class Authenticator:
     ) -> None:
         self._db = db
         self._clock = clock
-        self._issuer = TokenIssuer(codec)
+        self._issuer = issuer
         self._policy = policy
         self._revocations = revocations
         self._deriver = deriver

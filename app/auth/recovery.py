@@ -50,9 +50,6 @@ class Recovery:
     limits: MailLimits
     reset_ttl: int
 
-    def __post_init__(self) -> None:
-        self.outbox.prepare_with(MailKind.RESET, self.prepare_reset)
-
     async def request_reset(self, email: str) -> None:
         """Whatever the address: one small write, the same answer (nothing to return)."""
         now = self.clock.now()

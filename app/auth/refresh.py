@@ -25,6 +25,25 @@ token carries) and calls it again with what it found::
             now >= rotated_at + grace               -> RevokeFamily (a copy is in use)
         an older secret of the same session        -> RevokeFamily
 
+Around :func:`decide`, the caller applies four rules that need no row and no time, all
+answered with the values defined here (so this module holds every outcome a request
+can have):
+
+    no auth cookie                                 -> not signed in, nothing to delete
+    several auth cookies (one was planted)         -> Reject(SEVERAL_COOKIES), every copy
+                                                      deleted (the guard)
+    a cookie that does not decrypt to our claims   -> Reject(INVALID_TOKEN) (the
+                                                      authenticator)
+    Rotate lost twice (the row moved again while   -> Reject(SESSION_MISSING): never a third
+    this request looked)                              read
+    RevokeFamily, once carried out                 -> the browser sees Reject(SESSION_REVOKED)
+
+Whenever a token is minted from the row (Rotate, Follow), the account's address and its
+verified flag are taken from the row (``_refreshed``): a token minted at tier 3 carries
+the account as it is now, not as it was at sign-in. Every other claim - who, when the
+session began, how and when the person proved who they are (``auth_time``, ``amr``) -
+is copied as it is.
+
 The successor of a secret is derived from it with a server key
 (:class:`app.security.rotation.SecretDeriver`), so any process, on any host, that
 finds a row already rotated from the presented secret mints the same successor as the
@@ -203,6 +222,7 @@ def decide(
 
 
 def _refreshed(claims: TokenClaims, row: SessionRow) -> TokenClaims:
+    """The claims with the account as the row says it is now (address, verified)."""
     return replace(
         claims,
         email=row.email if row.email is not None else claims.email,

@@ -1,7 +1,7 @@
 """The one typed channel between the guard, the handlers and the cookie writer.
 
-The guard puts an :class:`AuthState` at ``scope["auth"]`` (and the signed-in user's
-claims at ``scope["user"]``, so ``request.user`` and Litestar guards work); handlers
+The guard puts an :class:`AuthState` at ``scope["auth"]``; who the request is for is its
+:attr:`~AuthState.claims` (it follows a sign-in or sign-out by the handler); handlers
 change it with :meth:`~AuthState.sign_in`, :meth:`~AuthState.sign_out` and
 :meth:`~AuthState.show_notice`; the ``before_send`` hook turns it into headers with
 :func:`response_headers`, a pure function.
@@ -15,14 +15,11 @@ from typing import Any
 from litestar.connection import ASGIConnection
 
 from app.auth.types import ANONYMOUS, Authentication, IssuedToken
-from app.config import Settings
-from app.security import cookies
-from app.security.devices import DEVICE_MAX_AGE
+from app.security.cookies import AppCookies
 from app.security.tokens import TokenClaims
 
-__all__ = ["AuthState", "CookieNames", "auth_state", "response_headers"]
+__all__ = ["AuthState", "auth_state", "response_headers"]
 
-NOTICE_MAX_AGE = 300
 _UNSET = object()
 
 
@@ -57,25 +54,6 @@ class AuthState:
         self.notice = kind
 
 
-@dataclass(frozen=True, slots=True)
-class CookieNames:
-    auth: str
-    csrf: str
-    notice: str
-    device: str
-    secure: bool
-
-    @classmethod
-    def of(cls, settings: Settings) -> CookieNames:
-        return cls(
-            auth=settings.auth_cookie_name,
-            csrf=settings.csrf_cookie_name,
-            notice=settings.notice_cookie_name,
-            device=settings.device_cookie_name,
-            secure=settings.cookie_secure,
-        )
-
-
 def auth_state(connection: ASGIConnection[Any, Any, Any, Any]) -> AuthState:
     """The request's auth state (an anonymous one on routes the guard does not run for)."""
     state = connection.scope.get("auth")
@@ -86,39 +64,29 @@ def auth_state(connection: ASGIConnection[Any, Any, Any, Any]) -> AuthState:
     return state
 
 
-def response_headers(state: AuthState, names: CookieNames) -> tuple[list[str], bool]:
+def response_headers(state: AuthState, cookies: AppCookies) -> tuple[list[str], bool]:
     """(``Set-Cookie`` values, whether the response must be ``Cache-Control: no-store``)."""
-    secure = names.secure
     values: list[str] = []
     if state.signed_in is not None or state.signed_out:
         # Signed in or out by a handler: the browser also gets a new CSRF token.
         issued = state.signed_in
         values.append(
-            cookies.set_cookie(names.auth, issued.token, max_age=issued.max_age, secure=secure)
+            cookies.auth.set(issued.token, max_age=issued.max_age)
             if issued is not None
-            else cookies.delete_cookie(names.auth, secure=secure)
+            else cookies.auth.delete()
         )
-        values.append(cookies.delete_cookie(names.csrf, secure=secure))
+        values.append(cookies.csrf.delete())
     elif (issued := state.authentication.issued) is not None:
-        values.append(
-            cookies.set_cookie(names.auth, issued.token, max_age=issued.max_age, secure=secure)
-        )
+        values.append(cookies.auth.set(issued.token, max_age=issued.max_age))
     elif state.authentication.rejected is not None:
-        values.append(cookies.delete_cookie(names.auth, secure=secure))
-        if not secure:  # a __Host- cookie can only ever have been set on "/"
-            values.extend(
-                cookies.delete_cookie_on(names.auth, path, secure=secure)
-                for path in state.clear_paths[1:]
-            )
+        values.append(cookies.auth.delete())
+        if not cookies.auth.secure:  # a __Host- cookie can only ever have been set on "/"
+            values.extend(cookies.auth.delete(path=path) for path in state.clear_paths[1:])
     if state.device is not None:
-        values.append(
-            cookies.set_cookie(names.device, state.device, max_age=DEVICE_MAX_AGE, secure=secure)
-        )
+        values.append(cookies.device.set(state.device))
     if state.notice is not _UNSET:
         kind = state.notice
         values.append(
-            cookies.set_cookie(names.notice, kind, max_age=NOTICE_MAX_AGE, secure=secure)
-            if isinstance(kind, str)
-            else cookies.delete_cookie(names.notice, secure=secure)
+            cookies.notice.set(kind) if isinstance(kind, str) else cookies.notice.delete()
         )
     return values, bool(values) or state.guarded

@@ -24,11 +24,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import UploadFile
 from litestar.exceptions import PermissionDeniedException
 from litestar.middleware.csrf import CSRFMiddleware
-from litestar.types import Receive, Scope, Send
+from litestar.types import ASGIApp, Receive, Scope, Send
 
+from app.security.cookies import Cookie
 from app.web.forms import parsed_form
 from app.web.origin import origin_of
 
@@ -50,6 +52,10 @@ SHOW_FORM = {SHOWS_FORM_WHEN_EXPIRED: True}
 
 
 class SafeCSRFMiddleware(CSRFMiddleware):
+    def __init__(self, app: ASGIApp, config: CSRFConfig, cookie: Cookie) -> None:
+        super().__init__(app, config)
+        self._cookie = cookie  # the CSRF cookie's one specification (app.security.cookies)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         opt = scope["route_handler"].opt
         if scope.get("method") in self.config.safe_methods or opt.get(
@@ -82,13 +88,8 @@ class SafeCSRFMiddleware(CSRFMiddleware):
     def _set_cookie_if_needed(self, message: Any, token: str) -> None:
         """The cookie a page hands out when the browser has none (every first page after
         signing in or out): one preformatted header, not a ``Cookie`` turned into a dict."""
-        config = self.config
-        value = f"{config.cookie_name}={token}; Path={config.cookie_path}; SameSite=Lax"
-        if config.cookie_secure:
-            value += "; Secure"
-        if config.cookie_httponly:
-            value += "; HttpOnly"
-        message["headers"] = [*message.get("headers", ()), (b"set-cookie", value.encode())]
+        value = self._cookie.set(token).encode("latin-1")
+        message["headers"] = [*message.get("headers", ()), (b"set-cookie", value)]
 
     def _ours(self, token: Any) -> bool:
         """Issued by this app (its HMAC holds), whichever cookie it was issued with."""

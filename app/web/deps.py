@@ -1,8 +1,9 @@
-"""Dependencies handed to route handlers through Litestar's ``Provide``."""
+"""Dependencies handed to route handlers through Litestar's ``Provide``: the core's
+parts by their field names, and who is asking."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import fields
 from typing import Any, TypeAlias
 
 from litestar.di import NamedDependency, Provide
@@ -16,63 +17,51 @@ from app.auth.signin import SignIn
 from app.auth.throttle import Throttle
 from app.auth.types import ClientInfo
 from app.auth.verification import Verification
-from app.clock import Clock
 from app.config import Settings
 from app.db.shared_clock import ClockControl
 from app.mail.outbox import Outbox
+from app.security.cookies import AppCookies
 from app.security.password_policy import PasswordPolicy
 from app.security.tokens import TokenClaims
 from app.web.auth_state import auth_state
 from app.web.client import client_info
 from app.web.guard import NotSignedInError
+from app.wiring import Core
 
 __all__ = [
     "Account",
     "AppSettings",
     "Client",
     "ClockControlDep",
+    "Cookies",
+    "CurrentUser",
     "EmailChangeDep",
     "OptionalClaims",
     "OutboxDep",
-    "Passwords",
+    "PasswordPolicyDep",
     "RecoveryDep",
-    "Services",
     "SignInDep",
-    "SignedIn",
-    "StrengthLimit",
+    "StrengthThrottle",
     "VerificationDep",
     "dependencies",
 ]
 
-# Handler parameter types: injected by name, trusted (our own objects need no validation).
+# Handler parameter types: injected by name (the parameter's name is the Core field's),
+# trusted (our own objects need no validation).
 AppSettings: TypeAlias = NamedDependency[SkipValidation[Settings]]
+Cookies: TypeAlias = NamedDependency[SkipValidation[AppCookies]]
 ClockControlDep: TypeAlias = NamedDependency[SkipValidation[ClockControl]]
 SignInDep: TypeAlias = NamedDependency[SkipValidation[SignIn]]
-Passwords: TypeAlias = NamedDependency[SkipValidation[PasswordPolicy]]
+PasswordPolicyDep: TypeAlias = NamedDependency[SkipValidation[PasswordPolicy]]
 RecoveryDep: TypeAlias = NamedDependency[SkipValidation[Recovery]]
 VerificationDep: TypeAlias = NamedDependency[SkipValidation[Verification]]
 EmailChangeDep: TypeAlias = NamedDependency[SkipValidation[EmailChange]]
 OutboxDep: TypeAlias = NamedDependency[SkipValidation[Outbox]]
-StrengthLimit: TypeAlias = NamedDependency[SkipValidation[Throttle]]
+StrengthThrottle: TypeAlias = NamedDependency[SkipValidation[Throttle]]
 Account: TypeAlias = NamedDependency[SkipValidation[AccountService]]
 Client: TypeAlias = NamedDependency[SkipValidation[ClientInfo]]
 OptionalClaims: TypeAlias = NamedDependency[SkipValidation[TokenClaims | None]]
-SignedIn: TypeAlias = NamedDependency[SkipValidation[TokenClaims]]
-
-
-@dataclass(frozen=True, slots=True)
-class Services:
-    settings: Settings
-    clock: Clock
-    sign_in: SignIn
-    account: AccountService
-    password_policy: PasswordPolicy
-    strength_throttle: Throttle
-    recovery: Recovery
-    verification: Verification
-    email_change: EmailChange
-    outbox: Outbox
-    clock_control: ClockControl | None
+CurrentUser: TypeAlias = NamedDependency[SkipValidation[TokenClaims]]
 
 
 def _client(request: HTMXRequest) -> ClientInfo:
@@ -96,19 +85,13 @@ def _constant(value: Any) -> Provide:
     return Provide(lambda: value, use_cache=True, sync_to_thread=False)
 
 
-def dependencies(services: Services) -> dict[str, Any]:
+def dependencies(core: Core) -> dict[str, Any]:
+    """Every part of the core under its own field name (``sign_in``, ``recovery``,
+    ``settings`` ...), and three read from the request: ``client``, ``claims`` (who is
+    signed in, if anyone) and ``user`` (who must be: asking for it guards the handler)."""
+    provided = {part.name: _constant(getattr(core, part.name)) for part in fields(core)}
     return {
-        "settings": _constant(services.settings),
-        "clock": _constant(services.clock),
-        "sign_in": _constant(services.sign_in),
-        "account": _constant(services.account),
-        "passwords": _constant(services.password_policy),
-        "strength_limit": _constant(services.strength_throttle),
-        "recovery": _constant(services.recovery),
-        "verification": _constant(services.verification),
-        "email_change": _constant(services.email_change),
-        "outbox": _constant(services.outbox),
-        "clock_control": _constant(services.clock_control),
+        **provided,
         "client": Provide(_client, sync_to_thread=False),
         "claims": Provide(_claims, sync_to_thread=False),
         "user": Provide(_user, sync_to_thread=False),

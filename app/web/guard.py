@@ -33,9 +33,8 @@ from litestar.types import (
 from app.auth.authenticate import Authenticator
 from app.auth.refresh import RejectReason
 from app.auth.types import Authentication
-from app.config import Settings
-from app.security import cookies
-from app.web.auth_state import AuthState, CookieNames, response_headers
+from app.security.cookies import AppCookies, tossed_paths
+from app.web.auth_state import AuthState, response_headers
 from app.web.client import client_info
 
 __all__ = [
@@ -60,15 +59,15 @@ class AuthGuardMiddleware(ASGIMiddleware):
     scopes = (ScopeType.HTTP,)
     exclude_opt_key = "skip_auth"  # routes that never look at auth: NO_AUTH
 
-    def __init__(self, authenticator: Authenticator, settings: Settings) -> None:
+    def __init__(self, authenticator: Authenticator, cookies: AppCookies) -> None:
         self._authenticator = authenticator
-        self._name = settings.auth_cookie_name
+        self._cookie = cookies.auth
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
-        tokens = cookies.read_cookies(scope["headers"], self._name)
+        tokens = self._cookie.values(scope["headers"])
         if len(tokens) > 1:  # which one is ours? None: not signed in, and every copy goes
             result = Authentication(rejected=RejectReason.SEVERAL_COOKIES)
-            clear_paths = cookies.tossed_paths(scope["path"])
+            clear_paths = tossed_paths(scope["path"])
         else:
             token = tokens[0] if tokens else None
             result = await self._authenticator.authenticate(token, lambda: client_info(scope))
@@ -79,7 +78,6 @@ class AuthGuardMiddleware(ASGIMiddleware):
             clear_paths=clear_paths,
         )
         scope["auth"] = state
-        scope["user"] = state.claims
         if state.guarded and state.claims is None:
             if result.rejected is not None and result.rejected.notice:
                 state.show_notice(result.rejected.notice)
@@ -128,8 +126,8 @@ def not_signed_in_handler(request: Request[Any, Any, Any], _: NotSignedInError) 
 class AuthCookies:
     """``before_send``: the one place that writes the auth cookie (and the login notice)."""
 
-    def __init__(self, settings: Settings) -> None:
-        self._names = CookieNames.of(settings)
+    def __init__(self, cookies: AppCookies) -> None:
+        self._cookies = cookies
 
     async def __call__(self, message: Message, scope: Scope) -> None:
         if message["type"] != "http.response.start":
@@ -137,7 +135,7 @@ class AuthCookies:
         state = scope.get("auth")
         if not isinstance(state, AuthState):
             return
-        values, no_store = response_headers(state, self._names)
+        values, no_store = response_headers(state, self._cookies)
         if not values and not no_store:
             return
         headers = [

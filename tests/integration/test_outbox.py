@@ -99,6 +99,11 @@ def test_a_failing_server_is_retried_with_backoff_then_the_mail_is_given_up(
         while mail.refused < attempt:  # the sender polls; a bounded wait for its attempt
             assert time.monotonic() < deadline, f"attempt {attempt} never came"
             time.sleep(0.02)
+        # ... and for the sender to write the failure down: it schedules the next attempt
+        # from the clock as it reads it then, so the clock must not move before.
+        while db.rows("SELECT attempts, lease_until FROM outbox") != [(attempt, None)]:
+            assert time.monotonic() < deadline, db.rows("SELECT attempts, status FROM outbox")
+            time.sleep(0.02)
         if attempt < MAX_ATTEMPTS:
             wait = BACKOFF[attempt - 1]
             clock.advance(wait - 1)  # not yet due: no new attempt

@@ -210,17 +210,6 @@ def test_lifetimes_that_do_not_nest_in_the_environment(monkeypatch: pytest.Monke
 # --- the object --------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("secure", "auth", "csrf"),
-    [(True, "__Host-auth", "__Host-csrf"), (False, "auth", "csrf")],
-    ids=["secure", "insecure"],
-)
-def test_cookie_names(secure: bool, auth: str, csrf: str) -> None:
-    settings = Settings(cookie_secure=secure)
-    assert settings.auth_cookie_name == auth
-    assert settings.csrf_cookie_name == csrf
-
-
 def test_settings_are_frozen() -> None:
     settings = Settings()
     with pytest.raises(ValidationError):

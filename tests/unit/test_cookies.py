@@ -1,4 +1,5 @@
-"""The auth cookie's raw ``Set-Cookie`` values and its reader (app/security/cookies.py)."""
+"""The cookies' raw ``Set-Cookie`` values and their reader (app/security/cookies.py): one
+specification per cookie, its attributes the same when it is set and when it is deleted."""
 
 from __future__ import annotations
 
@@ -6,7 +7,20 @@ from http.cookies import SimpleCookie
 
 import pytest
 
-from app.security.cookies import delete_cookie, read_cookie, set_cookie
+from app.security.cookies import AppCookies, Cookie
+
+
+def set_cookie(name: str, value: str, *, max_age: int, secure: bool, same_site: str = "Lax") -> str:
+    return Cookie(name, secure, same_site=same_site).set(value, max_age=max_age)
+
+
+def delete_cookie(name: str, *, secure: bool, same_site: str = "Lax") -> str:
+    return Cookie(name, secure, same_site=same_site).delete()
+
+
+def read_cookie(headers: list[tuple[bytes, bytes]], name: str) -> str | None:
+    return next(iter(Cookie(name, secure=True).values(headers)), None)
+
 
 TOKEN = "eyJhbGciOiJkaXIifQ..aXY.Y2lwaGVy.dGFn"
 
@@ -140,3 +154,28 @@ def test_read_cookie_keeps_equals_signs_in_the_value() -> None:
 
 def test_read_cookie_an_empty_value_is_empty_not_absent() -> None:
     assert read_cookie([(b"cookie", b"auth=")], "auth") == ""
+
+
+@pytest.mark.parametrize(
+    ("secure", "auth", "csrf", "device"),
+    [(True, "__Host-auth", "__Host-csrf", "__Host-device"), (False, "auth", "csrf", "device")],
+    ids=["secure", "insecure"],
+)
+def test_the_apps_cookies_are_host_only_when_secure(
+    secure: bool, auth: str, csrf: str, device: str
+) -> None:
+    cookies = AppCookies.of(secure=secure)
+    assert (cookies.auth.name, cookies.csrf.name, cookies.device.name) == (auth, csrf, device)
+    for cookie in (cookies.auth, cookies.csrf, cookies.device, cookies.notice):
+        _, _, attributes = parse(cookie.set("v"))
+        assert ("secure" in attributes) is secure
+        assert attributes["path"] == "/"
+        assert "domain" not in attributes
+
+
+def test_a_cookie_without_a_lifetime_is_a_session_cookie_and_one_with_keeps_it() -> None:
+    cookies = AppCookies.of(secure=True)
+    assert "max-age" not in parse(cookies.csrf.set("t"))[2]
+    assert parse(cookies.device.set("d"))[2]["max-age"] == str(365 * 86400)
+    assert parse(cookies.notice.set("expired"))[2]["max-age"] == "300"
+    assert parse(cookies.auth.set("tok", max_age=99))[2]["max-age"] == "99"

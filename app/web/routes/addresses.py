@@ -12,7 +12,7 @@ from app.auth.emails import email_key, normalize_email
 from app.auth.types import Throttled
 from app.web.auth_state import auth_state
 from app.web.csrf import SHOW_FORM, SHOWS_FORM_WHEN_EXPIRED, SHOWS_PAGE_WHEN_EXPIRED
-from app.web.deps import Client, EmailChangeDep, OptionalClaims, SignedIn, VerificationDep
+from app.web.deps import Client, CurrentUser, EmailChangeDep, OptionalClaims, VerificationDep
 from app.web.forms import field_text, read_form
 from app.web.htmx import page, redirect
 from app.web.routes import NO_REFERRER, too_many, view
@@ -88,7 +88,7 @@ async def verify_submit(
     opt={SHOWS_PAGE_WHEN_EXPIRED: "dashboard"},
 )
 async def resend_check(
-    request: HTMXRequest, user: SignedIn, verification: VerificationDep
+    request: HTMXRequest, user: CurrentUser, verification: VerificationDep
 ) -> Response[Any]:
     await verification.resend_check(user)  # limited like every mail; the same answer anyway
     return redirect(request, request.app.route_reverse("dashboard") + "?check=sent")
@@ -116,13 +116,13 @@ def _email_form(
 
 
 @view("/account/email", name="account_email")
-async def email_page(request: HTMXRequest, user: SignedIn) -> Response[Any]:
+async def email_page(request: HTMXRequest, user: CurrentUser) -> Response[Any]:
     return _email_form(request, user)
 
 
 @post("/account/email", name="account_email_submit", opt=SHOW_FORM)
 async def email_submit(
-    request: HTMXRequest, *, user: SignedIn, email_change: EmailChangeDep, client: Client
+    request: HTMXRequest, *, user: CurrentUser, email_change: EmailChangeDep, client: Client
 ) -> Response[Any]:
     form = await read_form(request)
     new_email, error = normalize_email(field_text(form, "new_email"))

@@ -12,7 +12,7 @@ from app.config import Settings
 from app.security.tokens import TokenClaims
 from app.web.auth_state import auth_state
 from app.web.csrf import SHOW_FORM
-from app.web.deps import Account, AppSettings, Client, Passwords, SignedIn
+from app.web.deps import Account, AppSettings, Client, CurrentUser, PasswordPolicyDep
 from app.web.forms import PASSWORD_MISMATCH, field_text, read_form
 from app.web.htmx import page, redirect
 from app.web.routes import too_many, view
@@ -45,7 +45,7 @@ def _page(
 
 @view("/account/password", name="password")
 async def password_page(
-    request: HTMXRequest, user: SignedIn, settings: AppSettings
+    request: HTMXRequest, user: CurrentUser, settings: AppSettings
 ) -> Response[Any]:
     done = CHANGED if request.query_params.get("changed") == "1" else None
     return _page(request, settings, user, done=done)
@@ -55,10 +55,10 @@ async def password_page(
 async def change_password(
     request: HTMXRequest,
     *,
-    user: SignedIn,
+    user: CurrentUser,
     settings: AppSettings,
     account: Account,
-    passwords: Passwords,
+    password_policy: PasswordPolicyDep,
     client: Client,
 ) -> Response[Any]:
     form = await read_form(request)
@@ -67,7 +67,7 @@ async def change_password(
     errors: dict[str, str] = {}
     if not current:
         errors["current_password"] = "Enter your current password."
-    if problem := await passwords.problem(new, user.email):
+    if problem := await password_policy.problem(new, user.email):
         errors["new_password"] = problem
     # The form always sends the confirmation (one typo would lock the person out); a
     # client that posts the two fields alone is judged as before, like /register.

@@ -16,7 +16,14 @@ from litestar.plugins.htmx import HTMXRequest
 from app.auth.emails import normalize_email
 from app.web.auth_state import auth_state
 from app.web.csrf import SHOW_FORM, SHOWS_FORM_WHEN_EXPIRED
-from app.web.deps import AppSettings, Client, OptionalClaims, Passwords, RecoveryDep, SignInDep
+from app.web.deps import (
+    AppSettings,
+    Client,
+    OptionalClaims,
+    PasswordPolicyDep,
+    RecoveryDep,
+    SignInDep,
+)
 from app.web.forms import field_text, read_form
 from app.web.htmx import page, redirect
 from app.web.routes import NO_REFERRER, too_many, view
@@ -119,7 +126,7 @@ async def reset_submit(
     request: HTMXRequest,
     *,
     recovery: RecoveryDep,
-    passwords: Passwords,
+    password_policy: PasswordPolicyDep,
     settings: AppSettings,
     client: Client,
     claims: OptionalClaims,
@@ -131,7 +138,7 @@ async def reset_submit(
     if email is None:
         return _unusable(request)
     errors: dict[str, str] = {}
-    if problem := await passwords.problem(new, email):
+    if problem := await password_policy.problem(new, email):
         errors["new_password"] = problem
     if "new_password_confirm" in form and field_text(form, "new_password_confirm") != new:
         errors["new_password_confirm"] = PASSWORD_MISMATCH

@@ -18,7 +18,7 @@ from app.security.tokens import TokenClaims
 from app.web.auth_state import auth_state
 from app.web.client import describe_device
 from app.web.csrf import SHOWS_PAGE_WHEN_EXPIRED
-from app.web.deps import Account, Client, SignedIn
+from app.web.deps import Account, Client, CurrentUser
 from app.web.htmx import is_htmx, page, redirect
 from app.web.routes import view
 from app.web.templating import in_words
@@ -121,13 +121,17 @@ async def _sessions_page(
 
 
 @view("/sessions", name="sessions")
-async def sessions_page(request: HTMXRequest, user: SignedIn, account: Account) -> Response[Any]:
+async def sessions_page(request: HTMXRequest, user: CurrentUser, account: Account) -> Response[Any]:
     return await _sessions_page(request, user, account)
 
 
 @post("/sessions/{public_id:str}/revoke", name="session_revoke", opt=SHOW_SESSIONS)
 async def revoke_session(
-    request: HTMXRequest, public_id: FromPath[str], user: SignedIn, account: Account, client: Client
+    request: HTMXRequest,
+    public_id: FromPath[str],
+    user: CurrentUser,
+    account: Account,
+    client: Client,
 ) -> Response[Any]:
     device = None
     if is_htmx(request):  # the announcement names the device: read it before it goes
@@ -153,7 +157,7 @@ async def revoke_session(
 
 @post("/sessions/revoke-others", name="sessions_revoke_others", opt=SHOW_SESSIONS)
 async def revoke_others(
-    request: HTMXRequest, user: SignedIn, account: Account, client: Client
+    request: HTMXRequest, user: CurrentUser, account: Account, client: Client
 ) -> Response[Any]:
     ended = await account.revoke_others(user, client)
     return redirect(request, request.app.route_reverse("sessions") + f"?ended={ended}")

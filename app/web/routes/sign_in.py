@@ -14,7 +14,7 @@ from app.auth.types import EmailTaken, SignedIn, Throttled, WrongCredentials
 from app.security.tokens import TokenClaims
 from app.web.auth_state import auth_state
 from app.web.csrf import SHOW_FORM, STALE_TOKEN_OK
-from app.web.deps import AppSettings, Client, OptionalClaims, Passwords, SignInDep
+from app.web.deps import AppSettings, Client, Cookies, OptionalClaims, PasswordPolicyDep, SignInDep
 from app.web.forms import CredentialsForm, read_form, safe_next
 from app.web.htmx import page, redirect
 from app.web.origin import origin_of
@@ -73,14 +73,14 @@ async def register_page(request: HTMXRequest, claims: OptionalClaims) -> Respons
 async def register(
     request: HTMXRequest,
     sign_in: SignInDep,
-    passwords: Passwords,
+    password_policy: PasswordPolicyDep,
     client: Client,
     claims: OptionalClaims,
 ) -> Response[Any]:
     form = CredentialsForm.parse(await read_form(request))
     outcome: Throttled | Invalid | EmailTaken | SignedIn | None = await sign_in.admit(client)
     if outcome is None:  # counted before the form is judged
-        if not await form.validate_registration(passwords):
+        if not await form.validate_registration(password_policy):
             outcome = Invalid()
         else:
             outcome = await sign_in.register(form.email, form.password, client, current=claims)
@@ -107,9 +107,11 @@ async def register(
 
 
 @view("/login", name="login")
-async def login_page(request: HTMXRequest, claims: OptionalClaims) -> Response[Any]:
+async def login_page(
+    request: HTMXRequest, claims: OptionalClaims, app_cookies: Cookies
+) -> Response[Any]:
     form = CredentialsForm(next=safe_next(request.query_params.get("next"), default=""))
-    cookie_name = request.app.state.settings.notice_cookie_name
+    cookie_name = app_cookies.notice.name
     notice = NOTICES.get(request.cookies.get(cookie_name, ""))
     if cookie_name in request.cookies:
         auth_state(request).show_notice(None)  # shown once
@@ -133,7 +135,11 @@ def _came_from_a_signed_in_page(request: HTMXRequest) -> bool:
 
 @post("/login", name="login_submit", opt=SHOW_FORM)
 async def login(
-    request: HTMXRequest, sign_in: SignInDep, client: Client, claims: OptionalClaims
+    request: HTMXRequest,
+    sign_in: SignInDep,
+    client: Client,
+    claims: OptionalClaims,
+    app_cookies: Cookies,
 ) -> Response[Any]:
     form = CredentialsForm.parse(await read_form(request))
     form.next = safe_next(form.next, default="")
@@ -142,7 +148,7 @@ async def login(
         if not form.validate_login():
             outcome = Invalid()
         else:
-            device = request.cookies.get(request.app.state.settings.device_cookie_name)
+            device = request.cookies.get(app_cookies.device.name)
             outcome = await sign_in.login(
                 form.email, form.password, client, device_cookie=device, current=claims
             )

@@ -13,7 +13,7 @@ from litestar import Response, post
 from litestar.plugins.htmx import HTMXRequest
 
 from app.security.password_policy import StrengthHint
-from app.web.deps import AppSettings, Client, OptionalClaims, Passwords, StrengthLimit
+from app.web.deps import AppSettings, Client, OptionalClaims, PasswordPolicyDep, StrengthThrottle
 from app.web.forms import field_text, read_form
 
 __all__ = ["password_strength"]
@@ -24,8 +24,8 @@ async def password_strength(
     request: HTMXRequest,
     *,
     settings: AppSettings,
-    passwords: Passwords,
-    strength_limit: StrengthLimit,
+    password_policy: PasswordPolicyDep,
+    strength_throttle: StrengthThrottle,
     client: Client,
     claims: OptionalClaims,
 ) -> Response[Any]:
@@ -34,13 +34,15 @@ async def password_strength(
     context: dict[str, Any] = {"field": field, "min_length": settings.password_min_length}
     headers = {"Cache-Control": "no-store"}
     clock = request.app.state.clock
-    if wait := await strength_limit.attempt(client.ip, clock.now()):
+    if wait := await strength_throttle.attempt(client.ip, clock.now()):
         context["paused"] = True
         headers["Retry-After"] = str(wait)
         return _fragment(request, context, status_code=429, headers=headers)
     password = field_text(form, field)
     email = claims.email if claims else field_text(form, "email")
-    hint: StrengthHint = await passwords.hint(password[: settings.password_max_length + 1], email)
+    hint: StrengthHint = await password_policy.hint(
+        password[: settings.password_max_length + 1], email
+    )
     context["hint"] = hint
     return _fragment(request, context, status_code=200, headers=headers)
 
