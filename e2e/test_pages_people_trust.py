@@ -17,7 +17,7 @@ from pages import (
     SessionsPage,
     SiteHeader,
 )
-from pages.forms import field_error, show_button
+from pages.forms import field_error, show_button, wait_until_settled
 from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Route, expect
 from pytest_playwright import CreateContextCallback
 
@@ -164,6 +164,7 @@ def test_the_strength_hint_keeps_working_after_an_error(
     expect(register.hint).to_contain_text("Will be refused.")
     register.submit.click()
     expect(field_error(page, "password")).to_contain_text("too easy to guess")
+    wait_until_settled(page)  # the form swapped in is wired from here on
     expect(register.hint).to_be_visible()  # still there, under the field with the error
     page.evaluate("window.__hint = document.getElementById('password-hint')")
 
@@ -182,6 +183,7 @@ def test_the_strength_hint_keeps_working_after_an_error(
     password = PasswordPage(page).open()
     password.change(STRONG, "passwordpassword", confirm="passwordpassword")
     expect(field_error(page, "new_password")).to_contain_text("too easy to guess")
+    wait_until_settled(page)
     password.new.fill(PASSWORD)
     expect(password.hint).to_contain_text("OK to use.")
     expect(field_error(page, "new_password")).to_have_count(0)

@@ -9,7 +9,8 @@
      error under its field, and times are shown in the reader's time zone;
    - a whole page answered to an htmx request (an error page) replaces <main>, not a form;
    - the dashboard's "Check again" reloads its panels in place;
-   - of several HX-Redirects answered at once, only the first is followed. */
+   - of several HX-Redirects answered at once, only the first is followed, and a page that
+     follows one sends nothing more. */
 (function () {
   "use strict";
 
@@ -173,6 +174,14 @@
       return;
     }
     redirecting = true;
+  });
+
+  /* A page that follows an HX-Redirect is on its way out, and when the answer signed in or
+     out, its CSRF token has been replaced: a request it sent now (a strength hint whose
+     300 ms had not run out when the form was sent) would be refused with a 403 while the
+     next page loads. It sends none. */
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    if (redirecting) event.preventDefault();
   });
 
   document.addEventListener("htmx:beforeSwap", function (event) {

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from playwright.sync_api import Locator, Page
+from playwright.sync_api import Locator, Page, expect
 
-__all__ = ["ErrorSummary", "field_error", "show_button"]
+__all__ = ["ErrorSummary", "field_error", "show_button", "wait_until_settled"]
 
 
 class ErrorSummary:
@@ -27,3 +27,15 @@ def field_error(page: Page, name: str) -> Locator:
 def show_button(page: Page, label: str) -> Locator:
     """The "Show" button of the password field labelled ``label``."""
     return page.get_by_role("button", name=f"Show {label.lower()}", exact=True)
+
+
+def wait_until_settled(page: Page) -> None:
+    """Wait until htmx has settled every swap: the fields it swapped in are wired.
+
+    htmx shows a form it swapped in (one answered with errors, say) at once, but wires its
+    fields (the live strength hint, the htmx submit) only when it settles the swap, 20 ms
+    later and more on a busy machine; until then the new form carries ``htmx-added`` and
+    the elements it kept ``htmx-settling``. A field typed into before then sends no hint.
+    People never type that fast after a submit; a test does unless it waits. (The focus
+    is no sign: the browser gives the error summary its autofocus at the swap already.)"""
+    expect(page.locator(".htmx-added, .htmx-settling")).to_have_count(0)
