@@ -24,14 +24,13 @@ from app.auth.account import AccountService
 from app.auth.authenticate import Authenticator, TokenIssuer
 from app.auth.channels import create_channel
 from app.auth.email_change import EmailChange
-from app.auth.ending import SessionEnder
 from app.auth.lifetimes import Policy
 from app.auth.maintenance import Purger
 from app.auth.notices import Notices
 from app.auth.recovery import Recovery
 from app.auth.revocations import Revocations
-from app.auth.signin import SignIn, Throttles
-from app.auth.throttle import Counter, RedisCounter, SqlCounter, Throttle
+from app.auth.session_store import SessionEnder
+from app.auth.sign_in import SignIn, Throttles
 from app.auth.verification import Verification
 from app.clock import Clock, TestClock
 from app.config import Settings
@@ -51,7 +50,8 @@ from app.security.passwords import PasswordService
 from app.security.rotation import SecretDeriver
 from app.security.strength import StrengthEstimator
 from app.security.tokens import TokenCodec
-from app.web.client import describe_device
+from app.shared.clients import describe_device
+from app.shared.throttle import Counter, RedisCounter, SqlCounter, Throttle
 
 __all__ = ["STRENGTH_LIMIT", "Core", "build_core", "policy_of"]
 

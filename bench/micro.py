@@ -15,12 +15,12 @@ import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from app.auth.types import ClientInfo
 from app.clock import TestClock
 from app.config import Settings
 from app.db import migrate
 from app.security.keys import load_or_create_keyset
 from app.security.tokens import TokenCodec
+from app.shared.clients import ClientInfo
 from bench.page import EMAIL, demo_claims
 from bench.subject import build
 

@@ -3,7 +3,7 @@
 Throughput is measured on the system clock (with ``APP_TEST_CLOCK`` every request reads
 the deployment's clock from the database), so tokens of any age are minted offline:
 :class:`Minter` inserts the rows a login inserts (the same columns as
-``app.auth.starting.start_session``) and encrypts their claims with the deployment's own key
+``app.auth.session_store.start_session``) and encrypts their claims with the deployment's own key
 set (``<data_dir>/keys.json``, created here before the server starts), issued ``age``
 seconds ago: 0 for tier 1, past the access window for tier 2, past the token lifetime
 (inside the session's) for tier 3. SQLite or PostgreSQL, through a synchronous
@@ -28,12 +28,12 @@ from pathlib import Path
 import sqlalchemy
 from sqlalchemy.engine import make_url
 
-from app.auth.emails import email_key
 from app.config import Settings
 from app.db import migrate
 from app.db.engine import create_engine
 from app.security.keys import load_or_create_keyset
 from app.security.tokens import TokenClaims, TokenCodec
+from app.shared.addresses import email_key
 
 __all__ = ["Minter", "fill", "migrated", "sqlite_url"]
 

@@ -10,19 +10,19 @@ import structlog
 
 from app.auth import email_tokens, repository
 from app.auth.authenticate import TokenIssuer
-from app.auth.ending import SessionEnder
-from app.auth.events import EventKind, record_event
 from app.auth.lifetimes import Policy
 from app.auth.notices import Notices
+from app.auth.session_store import SessionEnder, start_session
 from app.auth.stages import Method
-from app.auth.starting import start_session
-from app.auth.throttle import Throttle
-from app.auth.types import ClientInfo, IssuedToken, Throttled
+from app.auth.types import IssuedToken, Throttled
 from app.clock import Clock
 from app.db.database import Database
 from app.db.models import AuthEvent, Session
 from app.security.passwords import PasswordService
 from app.security.tokens import TokenClaims
+from app.shared.activity import EventKind, record_event
+from app.shared.clients import ClientInfo
+from app.shared.throttle import Throttle
 
 __all__ = ["AccountOverview", "AccountService"]
 

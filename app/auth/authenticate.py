@@ -15,8 +15,6 @@ from typing import assert_never
 import structlog
 
 from app.auth import repository
-from app.auth.ending import SessionEnder
-from app.auth.events import EventKind, record_event
 from app.auth.lifetimes import Policy, cookie_max_age
 from app.auth.refresh import (
     Follow,
@@ -34,12 +32,15 @@ from app.auth.refresh import (
     hash_secret,
 )
 from app.auth.revocations import Revocations
-from app.auth.types import ANONYMOUS, Authentication, ClientInfo, IssuedToken
+from app.auth.session_store import SessionEnder
+from app.auth.types import ANONYMOUS, Authentication, IssuedToken
 from app.clock import Clock
 from app.db.database import Database
 from app.db.models import Session, User
 from app.security.rotation import SecretDeriver
 from app.security.tokens import InvalidTokenError, TokenClaims, TokenCodec
+from app.shared.activity import EventKind, record_event
+from app.shared.clients import ClientInfo
 
 __all__ = ["Authenticator", "TokenIssuer"]
 

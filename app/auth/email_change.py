@@ -21,11 +21,9 @@ from sqlalchemy.exc import IntegrityError
 from app.auth import email_tokens, repository
 from app.auth.authenticate import TokenIssuer
 from app.auth.email_tokens import Purpose
-from app.auth.ending import SessionEnder
-from app.auth.events import EventKind, record_event
 from app.auth.notices import Notices
-from app.auth.throttle import Throttle
-from app.auth.types import ClientInfo, Confirmed, Throttled
+from app.auth.session_store import SessionEnder
+from app.auth.types import Confirmed, Throttled
 from app.clock import Clock
 from app.db.database import Database
 from app.mail.limits import MailLimits
@@ -33,6 +31,9 @@ from app.mail.messages import MailKind, Messages
 from app.mail.outbox import Outbox
 from app.security.passwords import PasswordService
 from app.security.tokens import TokenClaims
+from app.shared.activity import EventKind, record_event
+from app.shared.clients import ClientInfo
+from app.shared.throttle import Throttle
 
 __all__ = ["EmailChange"]
 

@@ -25,8 +25,8 @@ from sqlalchemy import delete, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.auth.emails import email_key
 from app.db.models import EmailToken, User
+from app.shared.addresses import email_key
 
 __all__ = [
     "ADDRESS_BOUND",

@@ -13,11 +13,12 @@ from dataclasses import dataclass
 import structlog
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.auth import email_tokens, repository, revocations, throttle
+from app.auth import email_tokens, repository, revocations
 from app.clock import Clock
 from app.db.database import Database, is_unavailable, unavailable_cause
 from app.db.locks import exclusive
 from app.mail import outbox
+from app.shared import throttle
 
 __all__ = ["PurgeResult", "Purger"]
 

@@ -13,13 +13,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from app.auth.types import ClientInfo
 from app.clock import to_iso
 from app.db.database import Tx
 from app.db.models import User
 from app.mail.limits import MailLimits
 from app.mail.messages import MailKind, Messages
 from app.mail.outbox import Outbox
+from app.shared.clients import ClientInfo
 
 __all__ = ["Notices"]
 

@@ -20,10 +20,8 @@ import structlog
 
 from app.auth import email_tokens, repository
 from app.auth.email_tokens import Purpose
-from app.auth.ending import SessionEnder
-from app.auth.events import EventKind, record_event
 from app.auth.notices import Notices
-from app.auth.types import ClientInfo
+from app.auth.session_store import SessionEnder
 from app.clock import Clock
 from app.db.database import Database, Tx
 from app.db.models import OutboxMail
@@ -32,6 +30,8 @@ from app.mail.messages import MailKind, Messages
 from app.mail.outbox import Outbox
 from app.security.passwords import PasswordService
 from app.security.tokens import TokenClaims
+from app.shared.activity import EventKind, record_event
+from app.shared.clients import ClientInfo
 
 __all__ = ["Recovery"]
 

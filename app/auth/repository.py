@@ -9,8 +9,8 @@ from sqlalchemy import delete, or_, update
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.auth.emails import email_key
 from app.db.models import AuthEvent, Session, User
+from app.shared.addresses import email_key
 
 __all__ = [
     "add_session",

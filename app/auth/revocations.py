@@ -1,6 +1,6 @@
 """The denylist: sessions ended before their tokens expired, enforced by every process.
 
-- **Source of truth**: the ``revocations`` table, written by :mod:`app.auth.ending` in
+- **Source of truth**: the ``revocations`` table, written by :mod:`app.auth.session_store` in
   the same transaction as the session row change. Its ``id`` is a sequence.
 - **What the guard reads**: :class:`Mirror`, this process's copy, a dict lookup with no
   I/O on any request.

@@ -10,7 +10,6 @@ from app.security.tokens import TokenClaims
 __all__ = [
     "ANONYMOUS",
     "Authentication",
-    "ClientInfo",
     "Confirmed",
     "EmailTaken",
     "IssuedToken",
@@ -18,13 +17,6 @@ __all__ = [
     "Throttled",
     "WrongCredentials",
 ]
-
-
-@dataclass(frozen=True, slots=True)
-class ClientInfo:
-    user_agent: str = ""
-    address: str = ""  # coarse (a /24 or /48): what is stored and shown
-    ip: str = ""  # what throttling counts by (an IPv4 address, an IPv6 /64); never stored
 
 
 @dataclass(frozen=True, slots=True)

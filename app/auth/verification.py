@@ -14,8 +14,7 @@ from dataclasses import dataclass, replace
 from app.auth import email_tokens, repository
 from app.auth.authenticate import TokenIssuer
 from app.auth.email_tokens import Purpose
-from app.auth.events import EventKind, record_event
-from app.auth.types import ClientInfo, Confirmed
+from app.auth.types import Confirmed
 from app.clock import Clock
 from app.db.database import Database, Tx
 from app.db.models import User
@@ -23,6 +22,8 @@ from app.mail.limits import MailLimits
 from app.mail.messages import MailKind, Messages
 from app.mail.outbox import Outbox
 from app.security.tokens import TokenClaims
+from app.shared.activity import EventKind, record_event
+from app.shared.clients import ClientInfo
 
 __all__ = ["Verification"]
 

@@ -6,9 +6,9 @@ whether the address has an account)."""
 
 from __future__ import annotations
 
-from app.auth.emails import email_key
-from app.auth.throttle import Counter, Throttle
 from app.db.database import Tx
+from app.shared.addresses import email_key
+from app.shared.throttle import Counter, Throttle
 
 __all__ = ["MailLimits"]
 

@@ -29,13 +29,13 @@ import structlog
 from sqlalchemy import case, delete, update
 from sqlmodel import col, select
 
-from app.auth.events import EventKind, record_event
-from app.auth.types import ClientInfo
 from app.clock import Clock
 from app.db.database import Database, Tx, is_unavailable, unavailable_cause
 from app.db.models import OutboxMail
 from app.mail.messages import Composed, MailKind, Messages
 from app.mail.transport import DeliveryError, SmtpTarget
+from app.shared.activity import EventKind, record_event
+from app.shared.clients import ClientInfo
 
 __all__ = ["Outbox", "Preparer", "Status", "purge"]
 

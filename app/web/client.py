@@ -1,41 +1,12 @@
-"""Who is asking: the user agent and a coarse address, as stored with sessions and events."""
+"""Who is asking, read from the request (HTTP's part of :mod:`app.shared.clients`)."""
 
 from __future__ import annotations
 
-import ipaddress
-from functools import lru_cache
-
 from litestar.types import Scope
-from ua_parser import parse
 
-from app.auth.types import ClientInfo
+from app.shared.clients import ClientInfo, coarse_address, throttle_address
 
-__all__ = ["client_info", "coarse_address", "describe_device", "throttle_address"]
-
-
-def coarse_address(host: str) -> str:
-    """The network, not the host: an IPv4 /24 or an IPv6 /48 is enough to say "where from"."""
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return host[:64]
-    prefix = 24 if address.version == 4 else 48
-    return str(ipaddress.ip_network(f"{address}/{prefix}", strict=False))
-
-
-def throttle_address(host: str) -> str:
-    """What the per-client throttles count by: an IPv4 address itself, an IPv6 client by
-    its /64 (one subscriber gets a whole /64 and could otherwise take a fresh address for
-    every attempt). An IPv4-mapped IPv6 address counts as its IPv4 address."""
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return host[:64]
-    if isinstance(address, ipaddress.IPv6Address):
-        if address.ipv4_mapped is not None:
-            return str(address.ipv4_mapped)
-        return str(ipaddress.IPv6Network((address, 64), strict=False))
-    return str(address)
+__all__ = ["client_info"]
 
 
 def client_info(scope: Scope) -> ClientInfo:
@@ -50,29 +21,3 @@ def client_info(scope: Scope) -> ClientInfo:
         address=coarse_address(client[0]) if client else "",
         ip=throttle_address(client[0]) if client else "",
     )
-
-
-# ua-parser's names, in the words people know their browser and system by.
-_BROWSERS = {
-    "HeadlessChrome": "Chrome (headless)",
-    "Chrome Mobile": "Chrome",
-    "Chrome Mobile iOS": "Chrome",
-    "Firefox Mobile": "Firefox",
-    "Firefox iOS": "Firefox",
-    "Mobile Safari": "Safari",
-    "Edge Mobile": "Edge",
-}
-_SYSTEMS = {"Mac OS X": "macOS", "Chrome OS": "ChromeOS"}
-
-
-@lru_cache(maxsize=256)
-def describe_device(user_agent: str) -> str:
-    """ "Firefox on Windows", from the user agent; "Unknown device" when it says nothing."""
-    parsed = parse(user_agent)
-    browser = parsed.user_agent.family if parsed.user_agent else None
-    system = parsed.os.family if parsed.os else None
-    browser = _BROWSERS.get(browser, browser) if browser and browser != "Other" else None
-    system = _SYSTEMS.get(system, system) if system and system != "Other" else None
-    if browser and system:
-        return f"{browser} on {system}"
-    return browser or system or "Unknown device"

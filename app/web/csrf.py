@@ -35,7 +35,7 @@ from app.web.forms import parsed_form
 from app.web.origin import origin_of
 
 __all__ = [
-    "EXPIRED",
+    "ANSWERS_A_STALE_FORM",
     "SHOWS_FORM_WHEN_EXPIRED",
     "SHOWS_PAGE_WHEN_EXPIRED",
     "SHOW_FORM",
@@ -44,7 +44,7 @@ __all__ = [
 ]
 
 _FORMS = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
-EXPIRED = "csrf_expired"  # scope state: this GET answers a refused POST
+ANSWERS_A_STALE_FORM = "csrf_expired"  # scope state: this GET answers a refused POST
 SHOWS_FORM_WHEN_EXPIRED = "shows_form_when_expired"  # route opt; a value: a field to keep
 SHOWS_PAGE_WHEN_EXPIRED = "shows_page_when_expired"  # route opt: the name of the page
 STALE_TOKEN_OK = "stale_token_ok"  # route opt
@@ -131,7 +131,7 @@ async def _show_the_form_again(
         "query_string": query,
         **({} if path is None else {"path": path, "raw_path": path.encode()}),
         "headers": [(k, v) for k, v in scope["headers"] if k not in dropped],
-        "state": {EXPIRED: True},
+        "state": {ANSWERS_A_STALE_FORM: True},
     }
     await scope["litestar_app"].asgi_handler(again, receive, send)
 

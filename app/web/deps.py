@@ -13,9 +13,7 @@ from litestar.plugins.htmx import HTMXRequest
 from app.auth.account import AccountService
 from app.auth.email_change import EmailChange
 from app.auth.recovery import Recovery
-from app.auth.signin import SignIn
-from app.auth.throttle import Throttle
-from app.auth.types import ClientInfo
+from app.auth.sign_in import SignIn
 from app.auth.verification import Verification
 from app.config import Settings
 from app.db.shared_clock import ClockControl
@@ -23,6 +21,8 @@ from app.mail.outbox import Outbox
 from app.security.cookies import AppCookies
 from app.security.password_policy import PasswordPolicy
 from app.security.tokens import TokenClaims
+from app.shared.clients import ClientInfo
+from app.shared.throttle import Throttle
 from app.web.auth_state import auth_state
 from app.web.client import client_info
 from app.web.guard import NotSignedInError

@@ -10,9 +10,9 @@ from litestar.exceptions import HTTPException
 from litestar.response import Template
 from litestar.types import ExceptionHandlersMap
 
-from app.auth.throttle import CounterUnavailableError
 from app.db.database import DatabaseUnavailableError, is_unavailable, unavailable_cause
 from app.security.passwords import HashQueueFullError
+from app.shared.throttle import CounterUnavailableError
 from app.web.guard import NotSignedInError, not_signed_in_handler
 from app.web.plain import PlainClientError
 
@@ -43,7 +43,7 @@ TITLES = {
 }
 RETRY_SOON = "5"  # seconds, for a 503
 CSRF_REFUSED = "CSRF token verification failed"  # Litestar's words: a stale or forged token
-EXPIRED = "The form you used was loaded before you signed in or out, so it no longer works."
+STALE_FORM = "The form you used was loaded before you signed in or out, so it no longer works."
 
 
 def _error_page(
@@ -83,7 +83,7 @@ def _http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Resp
             headers={**headers, "Cache-Control": "no-store"},
         )
     if exc.status_code == 403 and exc.detail == CSRF_REFUSED:  # a page open too long
-        return _error_page(403, headers, message=EXPIRED, expired=True)
+        return _error_page(403, headers, message=STALE_FORM, expired=True)
     message = exc.detail if isinstance(exc, PlainClientError) else None
     return _error_page(exc.status_code, headers, message=message)
 

@@ -9,8 +9,8 @@ from urllib.parse import parse_qsl, quote
 from litestar import Request
 from litestar.datastructures import MultiDict
 
-from app.auth.emails import MAX_EMAIL_LENGTH, normalize_email
 from app.security.password_policy import PasswordPolicy
+from app.shared.addresses import MAX_EMAIL_LENGTH, normalize_email
 from app.web.plain import PlainClientError
 
 __all__ = [

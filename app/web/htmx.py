@@ -9,7 +9,7 @@ from litestar import Response
 from litestar.plugins.htmx import HTMXRequest
 from litestar.response import Template
 
-from app.web.csrf import EXPIRED
+from app.web.csrf import ANSWERS_A_STALE_FORM
 
 __all__ = ["is_htmx", "page", "redirect"]
 
@@ -32,7 +32,7 @@ def page(
 
     A page shown in answer to a POST the CSRF check refused (a stale form) says so, with
     ``403``: :mod:`app.web.csrf`."""
-    if request.scope.get("state", {}).get(EXPIRED):
+    if request.scope.get("state", {}).get(ANSWERS_A_STALE_FORM):
         context = {**context, "expired": True}
         status_code = 403
     headers = dict(headers or {})

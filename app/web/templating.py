@@ -16,7 +16,7 @@ from markupsafe import Markup
 
 from app.clock import to_iso
 from app.config import Settings
-from app.web.client import describe_device
+from app.shared.clients import describe_device
 
 __all__ = ["configure", "in_words", "moment", "place", "relative", "timestamp"]
 

@@ -17,10 +17,11 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from app.auth.types import ClientInfo, IssuedToken, SignedIn, WrongCredentials
+from app.auth.types import IssuedToken, SignedIn, WrongCredentials
 from app.clock import TestClock
 from app.config import Settings
 from app.security.passwords import PasswordService
+from app.shared.clients import ClientInfo
 from app.wiring import Core, build_core
 from tests.support.database import Database
 from tests.support.hostile import ALICE

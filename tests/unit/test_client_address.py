@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.web.client import client_info, throttle_address
+from app.shared.clients import throttle_address
+from app.web.client import client_info
 
 
 @pytest.mark.parametrize(

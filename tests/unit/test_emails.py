@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.auth.emails import EMAIL_MIXED_SCRIPTS, email_key, normalize_email
+from app.shared.addresses import EMAIL_MIXED_SCRIPTS, email_key, normalize_email
 
 
 @pytest.mark.parametrize(

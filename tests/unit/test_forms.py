@@ -7,9 +7,9 @@ from urllib.parse import unquote
 
 import pytest
 
-from app.auth.emails import EMAIL_INVALID, EMAIL_MISSING, EMAIL_TOO_LONG, normalize_email
 from app.security.password_policy import PasswordPolicy
 from app.security.strength import StrengthEstimator
+from app.shared.addresses import EMAIL_INVALID, EMAIL_MISSING, EMAIL_TOO_LONG, normalize_email
 from app.web.forms import PASSWORD_MISMATCH, CredentialsForm, safe_next
 
 FALLBACK = "/fallback"

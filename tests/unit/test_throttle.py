@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from app.auth.throttle import judge
+from app.shared.throttle import judge
 
 WINDOW = 900
 LIMIT = 10

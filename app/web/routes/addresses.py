@@ -8,8 +8,8 @@ from typing import Any
 from litestar import Response, post
 from litestar.plugins.htmx import HTMXRequest
 
-from app.auth.emails import email_key, normalize_email
 from app.auth.types import Throttled
+from app.shared.addresses import email_key, normalize_email
 from app.web.auth_state import auth_state
 from app.web.csrf import SHOW_FORM, SHOWS_FORM_WHEN_EXPIRED, SHOWS_PAGE_WHEN_EXPIRED
 from app.web.deps import Client, CurrentUser, EmailChangeDep, OptionalClaims, VerificationDep

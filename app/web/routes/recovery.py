@@ -13,7 +13,7 @@ from typing import Any
 from litestar import Response, post
 from litestar.plugins.htmx import HTMXRequest
 
-from app.auth.emails import normalize_email
+from app.shared.addresses import normalize_email
 from app.web.auth_state import auth_state
 from app.web.csrf import SHOW_FORM, SHOWS_FORM_WHEN_EXPIRED
 from app.web.deps import (

@@ -12,11 +12,11 @@ from litestar.params import FromPath
 from litestar.plugins.htmx import HTMXRequest
 
 from app.auth.account import AccountService
-from app.auth.events import EventKind
 from app.db.models import Session
 from app.security.tokens import TokenClaims
+from app.shared.activity import EventKind
+from app.shared.clients import describe_device
 from app.web.auth_state import auth_state
-from app.web.client import describe_device
 from app.web.csrf import SHOWS_PAGE_WHEN_EXPIRED
 from app.web.deps import Account, Client, CurrentUser
 from app.web.htmx import is_htmx, page, redirect

@@ -21,14 +21,10 @@ from sqlalchemy.exc import IntegrityError
 
 from app.auth import repository
 from app.auth.authenticate import TokenIssuer
-from app.auth.emails import email_key
-from app.auth.ending import SessionEnder
-from app.auth.events import EventKind, record_event
 from app.auth.lifetimes import Policy
+from app.auth.session_store import SessionEnder, start_session
 from app.auth.stages import Complete, Method, next_stage
-from app.auth.starting import start_session
-from app.auth.throttle import Throttle
-from app.auth.types import ClientInfo, EmailTaken, SignedIn, Throttled, WrongCredentials
+from app.auth.types import EmailTaken, SignedIn, Throttled, WrongCredentials
 from app.auth.verification import Verification
 from app.clock import Clock
 from app.db.database import Database, Tx
@@ -36,6 +32,10 @@ from app.db.models import User
 from app.security.devices import DeviceCookies
 from app.security.passwords import PasswordService
 from app.security.tokens import TokenClaims
+from app.shared.activity import EventKind, record_event
+from app.shared.addresses import email_key
+from app.shared.clients import ClientInfo
+from app.shared.throttle import Throttle
 
 __all__ = ["PasswordChecked", "SignIn", "Throttles"]
 

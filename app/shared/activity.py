@@ -6,8 +6,8 @@ from enum import StrEnum
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.auth.types import ClientInfo
 from app.db.models import AuthEvent
+from app.shared.clients import ClientInfo
 
 __all__ = ["EventKind", "record_event"]
 
