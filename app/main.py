@@ -18,6 +18,7 @@ from litestar.template.config import TemplateConfig
 
 from app.clock import Clock, SystemClock, TestClock
 from app.config import Settings, load_settings
+from app.core import Core
 from app.logging import configure_logging
 from app.web import templating
 from app.web.clock_sync import ClockSyncMiddleware
@@ -39,7 +40,7 @@ from app.web.routes import (
     sign_in,
     strength,
 )
-from app.wiring import Core, build_core
+from app.wiring import build_core
 
 __all__ = ["create_app"]
 

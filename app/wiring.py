@@ -1,28 +1,17 @@
-"""The app's parts, built once from the settings and connected: what ``create_app`` serves.
-
-This is the one place the object graph is written: :func:`build_core` calls every
-constructor, and :class:`Core`'s fields are what route handlers can ask for by name
-(:func:`app.web.deps.dependencies` provides each field under its own name). Adding a
-service is a field here and its constructor call in ``build_core``. Nothing here knows
-about HTTP; :mod:`app.main` puts a Litestar app around it.
+"""The one place the object graph is written: :func:`build_core` calls every constructor,
+once, from the settings. Adding a service is a field of :class:`app.core.Core` and its
+constructor call here. Nothing here knows about HTTP; :mod:`app.main` wraps it.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import gc
-import os
-from collections.abc import AsyncIterator, Coroutine
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import structlog
 
 from app.auth.account import AccountService
 from app.auth.authenticate import Authenticator, TokenIssuer
 from app.auth.channels import create_channel
+from app.auth.confirmation import PasswordConfirmation
 from app.auth.email_change import EmailChange
 from app.auth.lifetimes import Policy
 from app.auth.maintenance import Purger
@@ -34,7 +23,7 @@ from app.auth.sign_in import SignIn, Throttles
 from app.auth.verification import Verification
 from app.clock import Clock, TestClock
 from app.config import Settings
-from app.db import migrate
+from app.core import Core
 from app.db.database import Database
 from app.db.engine import create_engine
 from app.db.shared_clock import ClockControl, LocalClockControl, SharedClock
@@ -44,7 +33,7 @@ from app.mail.outbox import Outbox
 from app.mail.transport import parse_smtp_url
 from app.security.cookies import AppCookies
 from app.security.devices import DeviceCookies
-from app.security.keys import load_or_create_keyset, load_or_create_secret, parse_keyset
+from app.security.keys import deployment_secrets
 from app.security.password_policy import PasswordPolicy
 from app.security.passwords import PasswordService
 from app.security.rotation import SecretDeriver
@@ -53,77 +42,11 @@ from app.security.tokens import TokenCodec
 from app.shared.clients import describe_device
 from app.shared.throttle import Counter, RedisCounter, SqlCounter, Throttle
 
-__all__ = ["STRENGTH_LIMIT", "Core", "build_core", "policy_of"]
+__all__ = ["STRENGTH_LIMIT", "build_core", "policy_of"]
 
 STRENGTH_LIMIT = 60  # live strength hints per client address per minute
-SHUTDOWN_GRACE = 5.0  # seconds background jobs get to stop
 
-log = structlog.get_logger("app")
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-
-
-@dataclass(frozen=True, slots=True)
-class Core:
-    settings: Settings
-    clock: Clock
-    db: Database
-    csrf_secret: str
-    revocations: Revocations
-    counter: Counter
-    authenticator: Authenticator
-    sign_in: SignIn
-    account: AccountService
-    recovery: Recovery
-    verification: Verification
-    email_change: EmailChange
-    outbox: Outbox
-    passwords: PasswordService
-    password_policy: PasswordPolicy
-    estimator: StrengthEstimator
-    strength_throttle: Throttle  # live strength hints per client address
-    purger: Purger
-    app_cookies: AppCookies
-    shared_clock: SharedClock | None  # the deployment's test clock
-    clock_control: ClockControl | None  # what /_test/clock drives (test clock only)
-
-    @contextlib.asynccontextmanager
-    async def running(self) -> AsyncIterator[None]:
-        """The schema at head, the denylist mirror loaded, the background jobs running."""
-        await migrate.ensure_current(self.db.engine, auto_migrate=self.settings.auto_migrate)
-        if self.shared_clock is not None:
-            await self.shared_clock.start()
-        await self.revocations.catch_up()
-        await self.estimator.warm_up()
-        jobs: list[Coroutine[Any, Any, None]] = [self.revocations.run(), self.outbox.run()]
-        if self.settings.purge_interval:
-            jobs.append(self.purger.run_every(self.settings.purge_interval))
-        if self.shared_clock is not None:
-            jobs.append(self.shared_clock.run())
-        tasks = [asyncio.create_task(job) for job in jobs]
-        # Everything built at start-up lives as long as the process: moved out of the
-        # collector's sight, a full collection no longer walks ~100k objects (a 40 ms
-        # pause some request would pay). Undone at shutdown, so nothing stays frozen.
-        if self.settings.gc_freeze:
-            gc.collect()
-            gc.freeze()
-        log.info("ready", process=os.getpid(), database=self.db.dialect)
-        try:
-            yield
-        finally:
-            if self.settings.gc_freeze:
-                gc.unfreeze()
-            for task in tasks:
-                task.cancel()
-            # A job stuck in a library that swallows cancellation (an SMTP server that
-            # never answers) must not keep the process from stopping.
-            _, stuck = await asyncio.wait(tasks, timeout=SHUTDOWN_GRACE)
-            if stuck:
-                log.warning("background_jobs_not_stopped", jobs=len(stuck))
-            for part in (self.counter, self.revocations.channel):
-                close = getattr(part, "close", None)
-                if close is not None:
-                    await close()
-            await self.db.dispose()
 
 
 def policy_of(settings: Settings) -> Policy:
@@ -137,17 +60,7 @@ def policy_of(settings: Settings) -> Policy:
 
 
 def build_core(settings: Settings, clock: Clock, *, deployment_clock: bool) -> Core:
-    keys = (
-        parse_keyset(settings.keys.get_secret_value())
-        if settings.keys is not None
-        else load_or_create_keyset(settings.resolved_keys_file, clock.now())
-    )
-    csrf_secret = (
-        settings.csrf_secret.get_secret_value()
-        if settings.csrf_secret is not None
-        else load_or_create_secret(settings.data_dir / "csrf.key")
-    )
-    _warn_about_secrets(settings)
+    keys, csrf_secret = deployment_secrets(settings, clock.now())
     db = Database(
         create_engine(
             settings.resolved_database_url,
@@ -183,6 +96,7 @@ def build_core(settings: Settings, clock: Clock, *, deployment_clock: bool) -> C
     per_session = Throttle(
         counter, name="password", limit=settings.login_max_failures, window=settings.login_window
     )
+    confirmation = PasswordConfirmation(db=db, passwords=passwords, throttle=per_session)
     verification = Verification(
         db=db,
         clock=clock,
@@ -245,7 +159,7 @@ def build_core(settings: Settings, clock: Clock, *, deployment_clock: bool) -> C
             clock=clock,
             passwords=passwords,
             ender=ender,
-            throttle=per_session,
+            confirmation=confirmation,
             policy=policy,
             issuer=issuer,
             notices=mail.notices,
@@ -257,10 +171,9 @@ def build_core(settings: Settings, clock: Clock, *, deployment_clock: bool) -> C
             clock=clock,
             outbox=mail.outbox,
             messages=mail.messages,
-            passwords=passwords,
             ender=ender,
             limits=mail.limits,
-            throttle=per_session,
+            confirmation=confirmation,
             changes=Throttle(
                 counter,
                 name="email-change",
@@ -335,20 +248,3 @@ def _mail(settings: Settings, db: Database, clock: Clock, counter: Counter) -> _
         notices=Notices(outbox=outbox, messages=messages, limits=limits, describe=describe_device),
         limits=limits,
     )
-
-
-def _warn_about_secrets(settings: Settings) -> None:
-    """Several hosts must share the token keys and the CSRF secret; a file is one host's."""
-    if settings.is_sqlite:
-        return
-    local = [
-        name
-        for name, value in (("APP_KEYS", settings.keys), ("APP_CSRF_SECRET", settings.csrf_secret))
-        if value is None
-    ]
-    if local:
-        log.warning(
-            "secrets_from_local_files",
-            from_files=",".join(local),
-            advice="hosts behind one load balancer must share APP_KEYS and APP_CSRF_SECRET",
-        )

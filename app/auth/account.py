@@ -10,11 +10,12 @@ import structlog
 
 from app.auth import email_tokens, repository
 from app.auth.authenticate import TokenIssuer
+from app.auth.confirmation import PasswordConfirmation
 from app.auth.lifetimes import Policy
 from app.auth.notices import Notices
 from app.auth.session_store import SessionEnder, start_session
 from app.auth.stages import Method
-from app.auth.types import IssuedToken, Throttled
+from app.auth.types import IssuedToken, Throttled, WrongCredentials
 from app.clock import Clock
 from app.db.database import Database
 from app.db.models import AuthEvent, Session
@@ -22,7 +23,6 @@ from app.security.passwords import PasswordService
 from app.security.tokens import TokenClaims
 from app.shared.activity import EventKind, record_event
 from app.shared.clients import ClientInfo
-from app.shared.throttle import Throttle
 
 __all__ = ["AccountOverview", "AccountService"]
 
@@ -42,7 +42,7 @@ class AccountService:
     clock: Clock
     passwords: PasswordService
     ender: SessionEnder
-    throttle: Throttle  # wrong current passwords, per session
+    confirmation: PasswordConfirmation
     policy: Policy
     issuer: TokenIssuer
     notices: Notices
@@ -89,17 +89,13 @@ class AccountService:
         """Check the current password, store the new one: "sign out everywhere, sign in
         here". Every session ends (this one too: a copy of its cookie is refused at once),
         every link mailed for the account dies, and this browser gets a new session, all
-        in one transaction. None: wrong current
-        password (counted per session, never against the sign-in allowance)."""
+        in one transaction. None: wrong current password (app.auth.confirmation)."""
         now = self.clock.now()
-        if wait := await self.throttle.attempt(user.session_id, now):
-            return Throttled(wait)
-        async with self.db.read() as db:
-            account = await repository.find_user(db, user.user_id)
-        ok, _ = await self.passwords.verify(account.password_hash if account else None, current)
-        if account is None or not ok:
+        account = await self.confirmation.confirm(user, current, now)
+        if isinstance(account, Throttled):
+            return account
+        if isinstance(account, WrongCredentials):
             return None
-        await self.throttle.reset(user.session_id)
         new_hash = await self.passwords.hash(new)
         async with self.db.write() as tx:
             if await repository.lock_unchanged(tx.session, account) is None:

@@ -20,16 +20,16 @@ from sqlalchemy.exc import IntegrityError
 
 from app.auth import email_tokens, repository
 from app.auth.authenticate import TokenIssuer
+from app.auth.confirmation import PasswordConfirmation
 from app.auth.email_tokens import Purpose
 from app.auth.notices import Notices
 from app.auth.session_store import SessionEnder
-from app.auth.types import Confirmed, Throttled
+from app.auth.types import Confirmed, Throttled, WrongCredentials
 from app.clock import Clock
 from app.db.database import Database
 from app.mail.limits import MailLimits
 from app.mail.messages import MailKind, Messages
 from app.mail.outbox import Outbox
-from app.security.passwords import PasswordService
 from app.security.tokens import TokenClaims
 from app.shared.activity import EventKind, record_event
 from app.shared.clients import ClientInfo
@@ -46,10 +46,9 @@ class EmailChange:
     clock: Clock
     outbox: Outbox
     messages: Messages
-    passwords: PasswordService
     ender: SessionEnder
     limits: MailLimits
-    throttle: Throttle  # wrong current passwords, per session
+    confirmation: PasswordConfirmation
     changes: Throttle  # address changes asked for (with the right password), per account
     notices: Notices
     issuer: TokenIssuer
@@ -68,16 +67,14 @@ class EmailChange:
         too many wrong passwords in this session, or too many changes asked for by this
         account (nothing is mailed)."""
         now = self.clock.now()
-        if wait := await self.throttle.attempt(user.session_id, now):
-            return Throttled(wait)
-        async with self.db.read() as db:
-            account = await repository.find_user(db, user.user_id)
-            taken = await repository.find_user_by_email(db, new_email)
-        ok, _ = await self.passwords.verify(account.password_hash if account else None, password)
-        if account is None or account.id is None or not ok:
+        account = await self.confirmation.confirm(user, password, now)
+        if isinstance(account, Throttled):
+            return account
+        if isinstance(account, WrongCredentials):
             return False
-        await self.throttle.reset(user.session_id)
-        if wait := await self.changes.attempt(str(account.id), now):
+        async with self.db.read() as db:
+            taken = await repository.find_user_by_email(db, new_email)
+        if wait := await self.changes.attempt(str(user.user_id), now):
             return Throttled(wait)
         async with self.db.write() as tx:
             if await repository.lock_unchanged(tx.session, account) is None:
@@ -88,7 +85,7 @@ class EmailChange:
             if send_link:
                 token = await email_tokens.issue(
                     tx.session,
-                    user_id=account.id,
+                    user_id=user.user_id,
                     purpose=Purpose.CHANGE,
                     address=new_email,
                     now=now,
@@ -98,7 +95,7 @@ class EmailChange:
                     tx,
                     MailKind.EMAIL_CHANGE,
                     to=new_email,
-                    user_id=account.id,
+                    user_id=user.user_id,
                     now=now,
                     old_email=account.email,
                     hours=self.verify_ttl // 3600,
@@ -110,7 +107,7 @@ class EmailChange:
                 EventKind.EMAIL_CHANGE_REQUESTED,
                 now,
                 client,
-                user_id=account.id,
+                user_id=user.user_id,
                 session_id=user.session_id,
             )
         return True

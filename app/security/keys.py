@@ -12,9 +12,15 @@ import os
 import secrets
 from pathlib import Path
 
+import structlog
 from joserfc.jwk import KeySet, OctKey
 
+from app.config import Settings
+
+log = structlog.get_logger("app")
+
 __all__ = [
+    "deployment_secrets",
     "load_or_create_keyset",
     "load_or_create_secret",
     "new_key",
@@ -128,3 +134,32 @@ def prune_keyset(path: Path, now: int, max_age: int) -> list[str]:
     if dropped:
         _write_private(path, json.dumps({"keys": kept}, indent=2))
     return dropped
+
+
+def deployment_secrets(settings: Settings, now: int) -> tuple[KeySet, str]:
+    """The token keys and the CSRF secret: from the settings (the same on every host), or
+    from files under the data directory (one host's, created on first start). Several
+    hosts behind one load balancer must share them: start-up warns when a database
+    others can reach is used with secrets from local files."""
+    keys = (
+        parse_keyset(settings.keys.get_secret_value())
+        if settings.keys is not None
+        else load_or_create_keyset(settings.resolved_keys_file, now)
+    )
+    csrf_secret = (
+        settings.csrf_secret.get_secret_value()
+        if settings.csrf_secret is not None
+        else load_or_create_secret(settings.data_dir / "csrf.key")
+    )
+    local = [
+        name
+        for name, value in (("APP_KEYS", settings.keys), ("APP_CSRF_SECRET", settings.csrf_secret))
+        if value is None
+    ]
+    if local and not settings.is_sqlite:
+        log.warning(
+            "secrets_from_local_files",
+            from_files=",".join(local),
+            advice="hosts behind one load balancer must share APP_KEYS and APP_CSRF_SECRET",
+        )
+    return keys, csrf_secret

@@ -16,6 +16,7 @@ from app.auth.recovery import Recovery
 from app.auth.sign_in import SignIn
 from app.auth.verification import Verification
 from app.config import Settings
+from app.core import Core
 from app.db.shared_clock import ClockControl
 from app.mail.outbox import Outbox
 from app.security.cookies import AppCookies
@@ -26,7 +27,6 @@ from app.shared.throttle import Throttle
 from app.web.auth_state import auth_state
 from app.web.client import client_info
 from app.web.guard import NotSignedInError
-from app.wiring import Core
 
 __all__ = [
     "Account",

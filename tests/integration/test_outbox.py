@@ -16,7 +16,7 @@ from litestar.testing import TestClient
 
 from app.clock import TestClock
 from app.config import Settings
-from app.mail.outbox import BACKOFF, MAX_ATTEMPTS
+from app.mail.delivery import BACKOFF, MAX_ATTEMPTS
 from tests.support.apps import serve
 from tests.support.browser import Browser
 from tests.support.database import Database

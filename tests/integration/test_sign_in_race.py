@@ -20,9 +20,10 @@ import pytest
 from app.auth.types import IssuedToken, SignedIn, WrongCredentials
 from app.clock import TestClock
 from app.config import Settings
+from app.core import Core
 from app.security.passwords import PasswordService
 from app.shared.clients import ClientInfo
-from app.wiring import Core, build_core
+from app.wiring import build_core
 from tests.support.database import Database
 from tests.support.hostile import ALICE
 from tests.support.settings import PASSWORD
