@@ -7,6 +7,7 @@ was sent, kept as long as that window)."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
@@ -82,16 +83,9 @@ class Purger:
             links=links,
             mails=mails,
         )
-        if sessions or events or ended or counts or links or mails:
-            log.info(
-                "purged",
-                sessions=sessions,
-                events=events,
-                revocations=ended,
-                throttles=counts,
-                links=links,
-                mails=mails,
-            )
+        counted = {k: v for k, v in dataclasses.asdict(result).items() if k != "skipped"}
+        if any(counted.values()):
+            log.info("purged", **counted)
         return result
 
     async def _in_batches(self, step: Callable[[AsyncSession], Awaitable[int]]) -> int:

@@ -64,6 +64,19 @@ def _form_page(
     return page(request, template, context, block="form", status_code=status_code, headers=headers)
 
 
+def _throttled_page(
+    request: HTMXRequest,
+    template: str,
+    form: CredentialsForm,
+    claims: TokenClaims | None,
+    throttled: Throttled,
+) -> Response[Any]:
+    message, headers = too_many(throttled)
+    return _form_page(
+        request, template, form, claims, status_code=429, message=message, headers=headers
+    )
+
+
 @view("/register", name="register")
 async def register_page(request: HTMXRequest, claims: OptionalClaims) -> Response[Any]:
     return _form_page(request, "register.html", CredentialsForm(), claims)
@@ -86,16 +99,7 @@ async def register(
             outcome = await sign_in.register(form.email, form.password, client, current=claims)
     match outcome:
         case Throttled():
-            message, headers = too_many(outcome)
-            return _form_page(
-                request,
-                "register.html",
-                form,
-                claims,
-                status_code=429,
-                message=message,
-                headers=headers,
-            )
+            return _throttled_page(request, "register.html", form, claims, outcome)
         case Invalid():
             return _form_page(request, "register.html", form, claims, status_code=422)
         case EmailTaken():
@@ -154,16 +158,7 @@ async def login(
             )
     match outcome:
         case Throttled():
-            message, headers = too_many(outcome)
-            return _form_page(
-                request,
-                "login.html",
-                form,
-                claims,
-                status_code=429,
-                message=message,
-                headers=headers,
-            )
+            return _throttled_page(request, "login.html", form, claims, outcome)
         case Invalid():
             return _form_page(request, "login.html", form, claims, status_code=422)
         case WrongCredentials():  # one message, whichever of the two was wrong (point 10)
