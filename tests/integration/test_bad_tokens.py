@@ -127,11 +127,13 @@ def _assert_turned_away(visitor: Browser, token: str) -> None:
         assert_deletes_cookie(response)
 
 
+@pytest.mark.backends("sqlite")  # decided before any query: the database changes nothing
 @pytest.mark.parametrize("token", UNKEYED)
 def test_a_malformed_token_is_not_signed_in(visitor: Browser, token: str) -> None:
     _assert_turned_away(visitor, token)
 
 
+@pytest.mark.backends("sqlite")  # decided before any query: the database changes nothing
 @pytest.mark.parametrize("kind", FORGERIES)
 def test_a_token_outside_the_allow_list_or_with_bad_claims_is_not_signed_in(
     visitor: Browser, settings: Settings, kind: str
@@ -161,6 +163,7 @@ def test_a_forged_token_past_its_expiry_meets_the_session_check(
     _assert_turned_away(visitor, token)
 
 
+@pytest.mark.backends("sqlite")  # decided before any query: the database changes nothing
 @pytest.mark.parametrize(
     "raw",
     [

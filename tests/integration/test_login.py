@@ -60,6 +60,7 @@ def test_login_with_htmx_answers_with_hx_redirect_not_a_3xx(alice: Browser) -> N
     assert auth_set_cookie(response) is not None
 
 
+@pytest.mark.backends("sqlite")  # decided before any query: the database changes nothing
 @pytest.mark.parametrize("target", ["/dashboard?x=1", "/dashboard", "/somewhere/else?a=b&c=d"])
 def test_a_local_next_is_where_login_sends_the_user(alice: Browser, target: str) -> None:
     response = alice.login(ALICE, next=target)
@@ -73,6 +74,7 @@ def test_a_local_next_with_htmx_is_the_hx_redirect(alice: Browser) -> None:
     assert "location" not in response.headers
 
 
+@pytest.mark.backends("sqlite")  # decided before any query: the database changes nothing
 @pytest.mark.parametrize(
     "target",
     [
@@ -164,6 +166,7 @@ def test_wrong_password_and_unknown_email_look_the_same_with_htmx(alice: Browser
     assert auth_set_cookie(unknown_email) is None
 
 
+@pytest.mark.backends("sqlite")  # decided before any query: the database changes nothing
 @pytest.mark.parametrize(
     ("email", "password", "field", "message"),
     [

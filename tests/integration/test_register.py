@@ -143,6 +143,7 @@ INVALID = [
 ]
 
 
+@pytest.mark.backends("sqlite")  # decided before any query: the database changes nothing
 @pytest.mark.parametrize(("data", "field", "message"), INVALID)
 def test_invalid_input_is_refused_next_to_the_field_and_creates_nothing(
     client: TestClient[Litestar], db: Database, data: dict[str, str], field: str, message: str
@@ -158,6 +159,7 @@ def test_invalid_input_is_refused_next_to_the_field_and_creates_nothing(
     assert db.count("sessions") == 0
 
 
+@pytest.mark.backends("sqlite")  # decided before any query: the database changes nothing
 @pytest.mark.parametrize(("data", "field", "message"), INVALID[::3])
 def test_invalid_input_with_htmx_gets_only_the_form_fragment(
     client: TestClient[Litestar], db: Database, data: dict[str, str], field: str, message: str

@@ -36,6 +36,7 @@ def test_advance_moves_the_clock_and_answers_like_get(
     assert clock.now() == START + 60
 
 
+@pytest.mark.backends("sqlite")  # decided before any query: the database changes nothing
 @pytest.mark.parametrize(
     ("when", "expected"),
     [
@@ -53,6 +54,7 @@ def test_set_puts_the_clock_at_a_given_time(
     assert client.get("/_test/clock").json() == {"now": expected}
 
 
+@pytest.mark.backends("sqlite")  # decided before any query: the database changes nothing
 @pytest.mark.parametrize(
     "body",
     [
