@@ -20,6 +20,7 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 from sqlalchemy.engine import make_url
@@ -53,14 +54,28 @@ def _sync_url(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
+def _own_database(url: str | None) -> str | None:
+    """A Redis given by ``TEST_REDIS_URL`` is flushed by the tests: under pytest-xdist each
+    worker takes a database of its own (the given one plus the worker's number), so
+    parallel workers never flush each other's counts."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    if url is None or worker == "gw0":
+        return url
+    parsed = urlsplit(url)
+    number = int(parsed.path.strip("/") or 0) + int(worker.removeprefix("gw"))
+    return urlunsplit(parsed._replace(path=f"/{number}"))
+
+
 class Servers:
-    """The run's PostgreSQL and Redis: started on first use, or given by the environment."""
+    """The run's PostgreSQL and Redis: started on first use, or given by the environment
+    (then each pytest-xdist worker uses its own Redis database and its own PostgreSQL
+    databases, which are made per test anyway)."""
 
     def __init__(self) -> None:
         self._postgres: PostgresServer | None = None
         self._postgres_url = os.environ.get("TEST_DATABASE_URL")
         self._redis: RedisServer | None = None
-        self._redis_url = os.environ.get("TEST_REDIS_URL")
+        self._redis_url = _own_database(os.environ.get("TEST_REDIS_URL"))
         self._template_ready = False
         self._sqlite_template: Path | None = None
 
