@@ -84,6 +84,9 @@ HostList = Annotated[list[str], BeforeValidator(_comma_list)]
 NetworkList = Annotated[list[str], BeforeValidator(_networks)]
 
 
+SITE_NAME = "Sessions + JWT"  # what the pages' titles and authenticator apps call the site
+
+
 class Settings(BaseModel):
     """Every setting of the app. Durations are whole seconds, intervals seconds."""
 
@@ -104,6 +107,7 @@ class Settings(BaseModel):
     mail_from: str = "no-reply@localhost"
     cookie_secure: bool = True
     log_level: str = "INFO"
+    totp_issuer: Annotated[str, Field(min_length=1, max_length=64)] = SITE_NAME
 
     # --- Lifetimes ----------------------------------------------------------------------
     access_ttl: Duration = 3600
@@ -114,6 +118,8 @@ class Settings(BaseModel):
     reset_ttl: Duration = 3600
     verify_ttl: Duration = 86400
     event_retention: Duration = 90 * 86400
+    reauth_ttl: Duration = 300  # a proof of the person lets them change sign-in methods
+    mfa_challenge_ttl: Duration = 300  # the step between the password and the second factor
 
     # --- Throttling and limits ----------------------------------------------------------
     login_max_failures: Annotated[int, Field(ge=1, le=100)] = 10

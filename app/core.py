@@ -20,8 +20,10 @@ from app.auth.account import AccountService
 from app.auth.authenticate import Authenticator
 from app.auth.email_change import EmailChange
 from app.auth.maintenance import Purger
+from app.auth.reauth import Reauthentication
 from app.auth.recovery import Recovery
 from app.auth.revocations import Revocations
+from app.auth.second_factors import SecondFactors
 from app.auth.sign_in import SignIn
 from app.auth.verification import Verification
 from app.clock import Clock
@@ -57,6 +59,8 @@ class Core:
     recovery: Recovery
     verification: Verification
     email_change: EmailChange
+    second_factors: SecondFactors
+    reauth: Reauthentication
     outbox: Outbox
     passwords: PasswordService
     password_policy: PasswordPolicy

@@ -29,16 +29,20 @@ from app.web.gate import RequestGate
 from app.web.guard import GUARDED, NO_AUTH, AuthCookies, AuthGuardMiddleware
 from app.web.headers import SecurityHeaders
 from app.web.origin import SameOriginMiddleware
+from app.web.reauth import ReauthRequiredError, reauth_required_handler, require_fresh_proof
 from app.web.routes import (
     addresses,
     clock_control,
     dev_mail,
     pages,
     password,
+    reauth,
     recovery,
+    security,
     sessions,
     sign_in,
     strength,
+    two_factor,
 )
 from app.wiring import build_core
 
@@ -99,6 +103,8 @@ def _routes(core: Core) -> list[Any]:
     guarded = Router(
         path="/",
         opt=GUARDED,  # the one switch: every route here serves signed-in users only
+        guards=[require_fresh_proof],  # and those marked fresh_proof() a recent proof
+        exception_handlers={ReauthRequiredError: reauth_required_handler},
         route_handlers=[
             pages.dashboard,
             sessions.sessions_page,
@@ -109,6 +115,14 @@ def _routes(core: Core) -> list[Any]:
             addresses.email_page,
             addresses.email_submit,
             addresses.resend_check,
+            security.security_page,
+            security.totp_page,
+            security.enable_totp,
+            security.disable_totp,
+            security.recovery_codes_page,
+            security.regenerate_codes,
+            reauth.reauth_page,
+            reauth.reauth_submit,
         ],
     )
     routes: list[Any] = [
@@ -120,6 +134,8 @@ def _routes(core: Core) -> list[Any]:
         sign_in.login_page,
         sign_in.login,
         sign_in.logout,
+        two_factor.two_factor_page,
+        two_factor.two_factor_submit,
         strength.password_strength,
         recovery.forgot_page,
         recovery.forgot_submit,

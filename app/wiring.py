@@ -16,8 +16,11 @@ from app.auth.email_change import EmailChange
 from app.auth.lifetimes import Policy
 from app.auth.maintenance import Purger
 from app.auth.notices import Notices
+from app.auth.pending import PendingSignIns
+from app.auth.reauth import Reauthentication
 from app.auth.recovery import Recovery
 from app.auth.revocations import Revocations
+from app.auth.second_factors import SecondFactors
 from app.auth.session_store import SessionEnder
 from app.auth.sign_in import SignIn, Throttles
 from app.auth.verification import Verification
@@ -37,6 +40,7 @@ from app.security.keys import deployment_secrets
 from app.security.password_policy import PasswordPolicy
 from app.security.passwords import PasswordService
 from app.security.rotation import SecretDeriver
+from app.security.sealing import Sealer
 from app.security.strength import StrengthEstimator
 from app.security.tokens import TokenCodec
 from app.shared.clients import describe_device
@@ -45,6 +49,7 @@ from app.shared.throttle import Counter, RedisCounter, SqlCounter, Throttle
 __all__ = ["STRENGTH_LIMIT", "build_core", "policy_of"]
 
 STRENGTH_LIMIT = 60  # live strength hints per client address per minute
+CODE_TRIES = 5  # second-step codes per pending sign-in
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
@@ -117,6 +122,13 @@ def build_core(settings: Settings, clock: Clock, *, deployment_clock: bool) -> C
         limits=mail.limits,
         reset_ttl=settings.reset_ttl,
     )
+    second_factors = SecondFactors(
+        db=db,
+        clock=clock,
+        secrets=Sealer(keys, "totp-secret"),
+        codes=Sealer(keys, "recovery-codes-to-show"),
+        notices=mail.notices,
+    )
     # A reset request is resolved in the mail sender (the same answer for any address).
     mail.outbox.prepare_with(MailKind.RESET, recovery.prepare_reset)
     shared_clock = (
@@ -153,6 +165,8 @@ def build_core(settings: Settings, clock: Clock, *, deployment_clock: bool) -> C
             ender=ender,
             devices=DeviceCookies(keys),
             verification=verification,
+            factors=second_factors,
+            pending=PendingSignIns(Sealer(keys, "pending-sign-in"), ttl=settings.mfa_challenge_ttl),
         ),
         account=AccountService(
             db=db,
@@ -166,6 +180,14 @@ def build_core(settings: Settings, clock: Clock, *, deployment_clock: bool) -> C
         ),
         recovery=recovery,
         verification=verification,
+        second_factors=second_factors,
+        reauth=Reauthentication(
+            db=db,
+            clock=clock,
+            confirmation=confirmation,
+            issuer=issuer,
+            ttl=settings.reauth_ttl,
+        ),
         email_change=EmailChange(
             db=db,
             clock=clock,
@@ -220,6 +242,10 @@ def _sign_in_throttles(settings: Settings, counter: Counter) -> Throttles:
             window=settings.login_window,
         ),
         device=Throttle(counter, name="device", **failures),
+        code_tries=Throttle(
+            counter, name="code-tries", limit=CODE_TRIES, window=settings.mfa_challenge_ttl
+        ),
+        code_account=Throttle(counter, name="code-account", **failures),
     )
 
 

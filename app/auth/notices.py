@@ -57,6 +57,24 @@ class Notices:
             url=self.messages.url("/sessions"),
         )
 
+    async def second_factor(
+        self, tx: Tx, kind: str, user: User, client: ClientInfo, now: int, *, left: int = 0
+    ) -> None:
+        """The authenticator app turned on or off, new recovery codes, a code used:
+        ``kind`` is the mail (``MailKind.TWO_FACTOR_ON`` ...); ``left``: codes still unused."""
+        await self._send(
+            tx,
+            kind,
+            user,
+            now,
+            when=to_iso(now).replace("T", " ").replace("Z", " UTC"),
+            device=self.describe(client.user_agent),
+            network=client.address or "an unknown network",
+            security_url=self.messages.url("/account/security"),
+            forgot_url=self.messages.url("/forgot-password"),
+            left=left,
+        )
+
     async def _send(self, tx: Tx, kind: str, user: User, now: int, **context: Any) -> None:
         if await self.limits.allow(kind, user.email, now, tx=tx):
             await self.outbox.send(tx, kind, to=user.email, user_id=user.id, now=now, **context)

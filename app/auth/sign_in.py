@@ -4,7 +4,9 @@ writes (the rows and the activity log) are one transaction.
 Signing in has two seams: :meth:`SignIn.check_password` (the first proof: right, wrong,
 or throttled) and :meth:`SignIn.complete` (a session for a user whose proofs are
 complete, recording them); between them :func:`app.auth.stages.next_stage` says whether
-another proof is needed.
+another proof is needed. When it is, the sign-in waits in a sealed cookie
+(``app.auth.pending``) and :meth:`SignIn.second_factor` takes the code: five tries per
+pending sign-in, and the account's own limit of wrong codes across all of them.
 
 Guessing is slowed without letting a stranger lock anyone out (OWASP's device cookies,
 NIST 800-63B rev 4 3.2.2): failures count per (account, client address) and, at a higher
@@ -14,6 +16,7 @@ the account's device cookie) counts against its own allowance only.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import structlog
@@ -22,9 +25,19 @@ from sqlalchemy.exc import IntegrityError
 from app.auth import repository
 from app.auth.authenticate import TokenIssuer
 from app.auth.lifetimes import Policy
+from app.auth.pending import PendingSignIn, PendingSignIns, password_fingerprint
+from app.auth.second_factors import SecondFactors
 from app.auth.session_store import SessionEnder, start_session
-from app.auth.stages import Complete, Method, next_stage
-from app.auth.types import EmailTaken, SignedIn, Throttled, WrongCredentials
+from app.auth.stages import Complete, Method, NeedFirstProof, NeedSecondFactor, next_stage
+from app.auth.types import (
+    EmailTaken,
+    PendingOver,
+    SecondFactorNeeded,
+    SignedIn,
+    Throttled,
+    WrongCode,
+    WrongCredentials,
+)
 from app.auth.verification import Verification
 from app.clock import Clock
 from app.db.database import Database, Tx
@@ -37,9 +50,13 @@ from app.shared.addresses import email_key
 from app.shared.clients import ClientInfo
 from app.shared.throttle import Throttle
 
-__all__ = ["PasswordChecked", "SignIn", "Throttles"]
+__all__ = ["PasswordChecked", "SecondProof", "SignIn", "Throttles"]
 
 log = structlog.get_logger("app.auth")
+
+# A second proof checked in the transaction that would start the session: the method it
+# proved, or None (nothing is written then).
+SecondProof = Callable[[Tx, User], Awaitable[Method | None]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +65,8 @@ class Throttles:
     account_client: Throttle  # failed sign-ins per (account, client address)
     account: Throttle  # failed sign-ins per account, from browsers it does not know
     device: Throttle  # failed sign-ins per known device: its own allowance
+    code_tries: Throttle  # second-step codes per pending sign-in (five)
+    code_account: Throttle  # wrong second-step codes per account, across sign-ins
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +91,8 @@ class SignIn:
     ender: SessionEnder
     devices: DeviceCookies
     verification: Verification
+    factors: SecondFactors
+    pending: PendingSignIns
 
     async def admit(self, client: ClientInfo) -> Throttled | None:
         """Count one sign-in or registration attempt from this client, before anything
@@ -119,17 +140,84 @@ class SignIn:
         *,
         device_cookie: str | None,
         current: TokenClaims | None,
-    ) -> SignedIn | Throttled | WrongCredentials:
-        """A sign-in with a password: the check, the stage rule, then the session."""
+        next: str = "",
+    ) -> SignedIn | SecondFactorNeeded | Throttled | WrongCredentials:
+        """A sign-in with a password: the check, the stage rule, then the session - or,
+        for an account with a second factor, the pending sign-in that waits for it."""
         now = self.clock.now()
         checked = await self.check_password(email, password, client, device_cookie, now)
         if not isinstance(checked, PasswordChecked):
             return checked
-        stage = next_stage((Method.PASSWORD,), enrolled=())
-        # Until a second factor exists (the authenticator app comes next), a right
-        # password completes every sign-in.
-        assert isinstance(stage, Complete), stage  # noqa: S101 - the table says so
-        return await self.complete(checked, stage.amr, client, now, current=current)
+        async with self.db.read() as db:
+            enrolled = await self.factors.enrolled(db, checked.user_id)
+        match next_stage((Method.PASSWORD,), enrolled=enrolled):
+            case Complete(amr):
+                return await self.complete(checked, amr, client, now, current=current)
+            case NeedSecondFactor():
+                for throttle, key in checked.counted:  # the password was right
+                    await throttle.reset(key)
+                pending = PendingSignIn.begin(
+                    user_id=checked.user_id,
+                    password_hash=checked.user.password_hash,
+                    now=now,
+                    next=next,
+                    device=checked.device,
+                )
+                log.info("second_factor_asked", user_id=checked.user_id)
+                return SecondFactorNeeded(self.pending.seal(pending), self.pending.ttl)
+            case NeedFirstProof():  # pragma: no cover - a password was just proved
+                raise AssertionError("a proved password is a first proof")
+
+    async def second_factor(
+        self, sealed: str | None, code: str, client: ClientInfo, *, current: TokenClaims | None
+    ) -> SignedIn | WrongCode | PendingOver | Throttled:
+        """The second step: a code of the authenticator app, or a recovery code, for the
+        pending sign-in ``sealed``. Every try counts, up front: five per pending sign-in
+        (then it is over), and ``APP_LOGIN_MAX_FAILURES`` per account in
+        ``APP_LOGIN_WINDOW`` (then every code is Throttled, even a right one)."""
+        now = self.clock.now()
+        pending = self.pending.open(sealed)
+        if pending is None:
+            return PendingOver(expired=False)
+        if pending.expired(now, self.pending.ttl):
+            return PendingOver(expired=True)
+        if await self.throttles.code_tries.attempt(pending.id, now):
+            return PendingOver(expired=False)
+        account_key = str(pending.user_id)
+        if wait := await self.throttles.code_account.attempt(account_key, now):
+            return Throttled(wait)
+        async with self.db.read() as db:
+            user = await repository.find_user(db, pending.user_id)
+        if (
+            user is None
+            or user.id is None
+            or password_fingerprint(user.password_hash) != pending.password
+        ):  # the password was reset or changed since it was checked: start again
+            return PendingOver(expired=False)
+        checked = PasswordChecked(
+            user, user.id, pending.device, None, [(self.throttles.code_account, account_key)]
+        )
+
+        async def prove(tx: Tx, locked: User) -> Method | None:
+            return await self.factors.prove(tx, locked, code, client, now)
+
+        outcome = await self._complete(
+            checked, (Method.PASSWORD.value,), client, now, current=current, second=prove
+        )
+        if isinstance(outcome, WrongCredentials):
+            return PendingOver(expired=False)
+        if isinstance(outcome, WrongCode):
+            async with self.db.write() as tx:
+                await record_event(
+                    tx.session,
+                    EventKind.SECOND_FACTOR_FAILED,
+                    now,
+                    client,
+                    user_id=user.id,
+                    session_id=None,
+                )
+            log.info("second_factor_failed", user_id=user.id)
+        return outcome
 
     async def check_password(
         self, email: str, password: str, client: ClientInfo, device_cookie: str | None, now: int
@@ -159,21 +247,44 @@ class SignIn:
         *,
         current: TokenClaims | None,
     ) -> SignedIn | WrongCredentials:
-        """The session for a sign-in whose proofs are complete, recording them (``amr``).
-        The password checked must still be the account's: a reset or change that
-        committed meanwhile wins, and this sign-in never becomes a session."""
+        """The session for a sign-in whose proofs are all made (``amr``)."""
+        outcome = await self._complete(checked, amr, client, now, current=current, second=None)
+        if isinstance(outcome, WrongCode):  # pragma: no cover - only a second proof is a code
+            raise AssertionError("no code was asked for")
+        return outcome
+
+    async def _complete(
+        self,
+        checked: PasswordChecked,
+        amr: tuple[str, ...],
+        client: ClientInfo,
+        now: int,
+        *,
+        current: TokenClaims | None,
+        second: SecondProof | None,
+    ) -> SignedIn | WrongCredentials | WrongCode:
+        """The session for a sign-in whose proofs are complete, recording them (``amr``,
+        then the method ``second`` proved, checked in the same transaction: a code is
+        used up if and only if the session starts). The password checked must still be
+        the account's: a reset or change that committed meanwhile wins, and this sign-in
+        never becomes a session."""
+        claims = None
         async with self.db.write() as tx:
             user = await repository.lock_unchanged(tx.session, checked.user)
-            if user is not None:
+            method = await second(tx, user) if second is not None and user is not None else None
+            if user is not None and (second is None or method is not None):
                 if checked.new_hash is not None:
                     await repository.set_password_hash(
                         tx.session, checked.user_id, checked.new_hash
                     )
+                proved = (*amr, method.value) if method is not None else amr
                 claims = await self._start(
-                    tx, user, client, now, kind=EventKind.SIGNED_IN, current=current, amr=amr
+                    tx, user, client, now, kind=EventKind.SIGNED_IN, current=current, amr=proved
                 )
         if user is None:
             return await self._failed(checked.user_id, client, now)
+        if claims is None:
+            return WrongCode()
         for throttle, key in checked.counted:
             await throttle.reset(key)
         log.info("signed_in", user_id=checked.user_id, session=claims.session_id)

@@ -12,6 +12,7 @@ An unfinished sign-in is never a session.
 | a password | no | complete: ``amr = ["pwd"]`` |
 | a password | yes | a second factor |
 | a password and a second factor | yes | complete: ``amr = ["pwd", <factor>]`` |
+| a password and a recovery code | yes | complete: ``amr = ["pwd", "rec"]`` |
 | a passkey (user verified: two factors in one) | either | complete: ``amr = [<hwk or swk>]`` |
 | nothing | either | a first proof |
 
@@ -32,11 +33,14 @@ class Method(StrEnum):
 
     PASSWORD = "pwd"
     ONE_TIME_CODE = "otp"  # an authenticator app's code
+    RECOVERY_CODE = "rec"  # one of the account's recovery codes (in place of the app's)
     HARDWARE_KEY = "hwk"  # a passkey bound to a device
     SOFTWARE_KEY = "swk"  # a passkey synced by a password manager
 
 
-SECOND_FACTORS = frozenset({Method.ONE_TIME_CODE, Method.HARDWARE_KEY, Method.SOFTWARE_KEY})
+SECOND_FACTORS = frozenset(
+    {Method.ONE_TIME_CODE, Method.RECOVERY_CODE, Method.HARDWARE_KEY, Method.SOFTWARE_KEY}
+)
 MULTI_FACTOR_ALONE = frozenset({Method.HARDWARE_KEY, Method.SOFTWARE_KEY})  # user verified
 
 

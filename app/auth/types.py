@@ -13,8 +13,11 @@ __all__ = [
     "Confirmed",
     "EmailTaken",
     "IssuedToken",
+    "PendingOver",
+    "SecondFactorNeeded",
     "SignedIn",
     "Throttled",
+    "WrongCode",
     "WrongCredentials",
 ]
 
@@ -71,3 +74,25 @@ class Confirmed:
 
     user_id: int
     issued: IssuedToken | None  # the confirming browser's new token (it was signed in)
+
+
+@dataclass(frozen=True, slots=True)
+class SecondFactorNeeded:
+    """The password was right and the account asks for a second factor: the sealed
+    pending sign-in for its cookie, and how long that cookie lives."""
+
+    pending: str
+    max_age: int
+
+
+@dataclass(frozen=True, slots=True)
+class WrongCode:
+    """The code is not one the account accepts now (wrong, used, or too old)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PendingOver:
+    """The pending sign-in cannot go on: the person starts again at /login."""
+
+    expired: bool  # it took too long (the login page says so); else tries ran out or
+    # the password changed meanwhile

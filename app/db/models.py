@@ -14,10 +14,12 @@ __all__ = [
     "AuthEvent",
     "EmailToken",
     "OutboxMail",
+    "RecoveryCode",
     "Revocation",
     "Session",
     "TestClockRow",
     "ThrottleBucket",
+    "TotpFactor",
     "User",
 ]
 
@@ -145,3 +147,33 @@ class OutboxMail(SQLModel, table=True):
     lease_until: int | None = _time(nullable=True)
     sent_at: int | None = _time(nullable=True)
     last_error: str | None = Field(default=None, max_length=255)
+
+
+class TotpFactor(SQLModel, table=True):
+    """An account's authenticator app (one at most). ``secret`` is sealed with the
+    deployment's keys (``app.security.sealing``): neither the base32 text nor its bytes
+    are ever stored. Until its first code is confirmed (``enabled_at``) it is only being
+    set up, and signing in does not ask for it."""
+
+    __tablename__ = "totp_factors"
+
+    user_id: int = Field(primary_key=True, foreign_key="users.id", ondelete="CASCADE")
+    secret: str = Field(sa_column=Column(Text, nullable=False))
+    created_at: int = _time()
+    enabled_at: int | None = _time(nullable=True)
+    # RFC 6238 5.2: the last time step accepted; only a later step's code passes.
+    last_step: int | None = _time(nullable=True)
+    # New recovery codes, sealed, until the page shows them once; then NULL.
+    codes_to_show: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+class RecoveryCode(SQLModel, table=True):
+    """One recovery code: only the SHA-256 of its normalised text. Works once."""
+
+    __tablename__ = "recovery_codes"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
+    code_hash: str = Field(max_length=64)
+    created_at: int = _time()
+    used_at: int | None = _time(nullable=True)

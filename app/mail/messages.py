@@ -24,6 +24,10 @@ class MailKind:
     EMAIL_CHANGE = "email_change"
     EMAIL_CHANGE_NOTICE = "email_change_notice"
     PASSWORD_CHANGED = "password_changed"
+    TWO_FACTOR_ON = "two_factor_on"
+    TWO_FACTOR_OFF = "two_factor_off"
+    RECOVERY_CODES_MADE = "recovery_codes_made"
+    RECOVERY_CODE_USED = "recovery_code_used"
 
     # Mails that carry a link someone is waiting for: the sender takes them before
     # notices queued earlier, so a flood of notices never delays a reset.

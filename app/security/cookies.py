@@ -61,6 +61,7 @@ class AppCookies:
     csrf: Cookie  # Litestar's CSRF token: a session cookie
     device: Cookie  # "this browser has signed in to the account" (not a credential)
     notice: Cookie  # the login page's one-shot notice ("your session expired")
+    pending: Cookie  # a sign-in waiting for its second factor (sealed; each value's lifetime)
 
     @classmethod
     def of(cls, *, secure: bool) -> AppCookies:
@@ -70,6 +71,7 @@ class AppCookies:
             csrf=Cookie(f"{prefix}csrf", secure),
             device=Cookie(f"{prefix}device", secure, max_age=DEVICE_MAX_AGE),
             notice=Cookie("notice", secure, max_age=NOTICE_MAX_AGE),
+            pending=Cookie(f"{prefix}pending", secure),
         )
 
 

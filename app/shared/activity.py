@@ -26,6 +26,12 @@ class EventKind(StrEnum):
     EMAIL_CHANGE_REQUESTED = "email_change_asked"
     EMAIL_CHANGED = "email_changed"
     MAIL_FAILED = "mail_failed"
+    TOTP_ENABLED = "totp_enabled"
+    TOTP_DISABLED = "totp_disabled"
+    RECOVERY_CODES_MADE = "recovery_codes_made"
+    RECOVERY_CODE_USED = "recovery_code_used"
+    SECOND_FACTOR_FAILED = "second_factor_failed"
+    REAUTHENTICATED = "reauthenticated"
 
 
 async def record_event(

@@ -30,6 +30,9 @@ class AuthState:
     signed_in: IssuedToken | None = None  # a handler signed this browser in (login)
     device: str | None = None  # ... and the account now knows this browser
     signed_out: bool = False  # a handler signed it out (logout)
+    renewed: IssuedToken | None = None  # a handler renewed the token (a fresh proof)
+    pending: tuple[str, int] | object | None = _UNSET  # a pending sign-in set (value,
+    # max-age) or ended (None): the cookie of the step before the second factor
     notice: str | object | None = _UNSET  # the login page's one-shot notice: set or cleared
     clear_paths: list[str] = field(default_factory=list)  # where planted auth cookies may be
 
@@ -40,6 +43,8 @@ class AuthState:
             return None
         if self.signed_in is not None:
             return self.signed_in.claims
+        if self.renewed is not None:
+            return self.renewed.claims
         return self.authentication.claims
 
     def sign_in(self, issued: IssuedToken, device: str | None = None) -> None:
@@ -48,6 +53,16 @@ class AuthState:
 
     def sign_out(self) -> None:
         self.signed_in, self.signed_out = None, True
+
+    def renew(self, issued: IssuedToken) -> None:
+        """The same session, a new token (the person proved who they are again)."""
+        self.renewed = issued
+
+    def await_second_factor(self, sealed: str, max_age: int) -> None:
+        self.pending = (sealed, max_age)
+
+    def end_pending(self) -> None:
+        self.pending = None
 
     def show_notice(self, kind: str | None) -> None:
         """``kind`` for the login page to show once; None removes a pending one."""
@@ -76,7 +91,7 @@ def response_headers(state: AuthState, cookies: AppCookies) -> tuple[list[str], 
             else cookies.auth.delete()
         )
         values.append(cookies.csrf.delete())
-    elif (issued := state.authentication.issued) is not None:
+    elif (issued := state.renewed or state.authentication.issued) is not None:
         values.append(cookies.auth.set(issued.token, max_age=issued.max_age))
     elif state.authentication.rejected is not None:
         values.append(cookies.auth.delete())
@@ -84,6 +99,10 @@ def response_headers(state: AuthState, cookies: AppCookies) -> tuple[list[str], 
             values.extend(cookies.auth.delete(path=path) for path in state.clear_paths[1:])
     if state.device is not None:
         values.append(cookies.device.set(state.device))
+    if isinstance(state.pending, tuple):
+        values.append(cookies.pending.set(state.pending[0], max_age=state.pending[1]))
+    elif state.pending is None:
+        values.append(cookies.pending.delete())
     if state.notice is not _UNSET:
         kind = state.notice
         values.append(

@@ -12,7 +12,9 @@ from litestar.plugins.htmx import HTMXRequest
 
 from app.auth.account import AccountService
 from app.auth.email_change import EmailChange
+from app.auth.reauth import Reauthentication
 from app.auth.recovery import Recovery
+from app.auth.second_factors import SecondFactors
 from app.auth.sign_in import SignIn
 from app.auth.verification import Verification
 from app.config import Settings
@@ -39,7 +41,9 @@ __all__ = [
     "OptionalClaims",
     "OutboxDep",
     "PasswordPolicyDep",
+    "ReauthDep",
     "RecoveryDep",
+    "SecondFactorsDep",
     "SignInDep",
     "StrengthThrottle",
     "VerificationDep",
@@ -54,6 +58,8 @@ ClockControlDep: TypeAlias = NamedDependency[SkipValidation[ClockControl]]
 SignInDep: TypeAlias = NamedDependency[SkipValidation[SignIn]]
 PasswordPolicyDep: TypeAlias = NamedDependency[SkipValidation[PasswordPolicy]]
 RecoveryDep: TypeAlias = NamedDependency[SkipValidation[Recovery]]
+SecondFactorsDep: TypeAlias = NamedDependency[SkipValidation[SecondFactors]]
+ReauthDep: TypeAlias = NamedDependency[SkipValidation[Reauthentication]]
 VerificationDep: TypeAlias = NamedDependency[SkipValidation[Verification]]
 EmailChangeDep: TypeAlias = NamedDependency[SkipValidation[EmailChange]]
 OutboxDep: TypeAlias = NamedDependency[SkipValidation[Outbox]]

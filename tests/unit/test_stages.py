@@ -8,6 +8,7 @@ import pytest
 from app.auth.stages import Complete, Method, NeedFirstProof, NeedSecondFactor, Stage, next_stage
 
 PWD, OTP, HWK, SWK = Method.PASSWORD, Method.ONE_TIME_CODE, Method.HARDWARE_KEY, Method.SOFTWARE_KEY
+REC = Method.RECOVERY_CODE
 
 
 @pytest.mark.parametrize(
@@ -17,6 +18,7 @@ PWD, OTP, HWK, SWK = Method.PASSWORD, Method.ONE_TIME_CODE, Method.HARDWARE_KEY,
         ((PWD,), (OTP,), NeedSecondFactor(frozenset({OTP}))),
         ((PWD,), (OTP, HWK), NeedSecondFactor(frozenset({OTP, HWK}))),
         ((PWD, OTP), (OTP,), Complete(("pwd", "otp"))),
+        ((PWD, REC), (OTP,), Complete(("pwd", "rec"))),
         ((HWK,), (), Complete(("hwk",))),
         ((SWK,), (OTP,), Complete(("swk",))),
         ((), (), NeedFirstProof()),
@@ -28,6 +30,7 @@ PWD, OTP, HWK, SWK = Method.PASSWORD, Method.ONE_TIME_CODE, Method.HARDWARE_KEY,
         "password, app enrolled",
         "password, app and passkey enrolled",
         "password then code",
+        "password then recovery code",
         "passkey alone",
         "synced passkey, app enrolled",
         "nothing yet",

@@ -41,6 +41,12 @@ EVENT_LABELS = {
     EventKind.EMAIL_CHANGE_REQUESTED: "Change of email address asked for",
     EventKind.EMAIL_CHANGED: "Email address changed",
     EventKind.MAIL_FAILED: "A mail to you could not be delivered",
+    EventKind.TOTP_ENABLED: "Authenticator app turned on",
+    EventKind.TOTP_DISABLED: "Authenticator app turned off",
+    EventKind.RECOVERY_CODES_MADE: "New recovery codes made",
+    EventKind.RECOVERY_CODE_USED: "Recovery code used to sign in",
+    EventKind.SECOND_FACTOR_FAILED: "Wrong code at sign-in",
+    EventKind.REAUTHENTICATED: "Password confirmed",
 }
 
 

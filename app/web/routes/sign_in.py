@@ -10,7 +10,13 @@ from urllib.parse import urlsplit
 from litestar import Response, post
 from litestar.plugins.htmx import HTMXRequest
 
-from app.auth.types import EmailTaken, SignedIn, Throttled, WrongCredentials
+from app.auth.types import (
+    EmailTaken,
+    SecondFactorNeeded,
+    SignedIn,
+    Throttled,
+    WrongCredentials,
+)
 from app.security.tokens import TokenClaims
 from app.web.auth_state import auth_state
 from app.web.csrf import SHOW_FORM, STALE_TOKEN_OK
@@ -32,6 +38,7 @@ NOTICES = {
     "password_reset": "Your password was changed. Sign in with the new one.",
     "verified": "Your email address is confirmed. Sign in to continue.",
     "email_changed": "Your email address was changed. Sign in with the new one.",
+    "mfa_expired": "That took too long. Please sign in again.",
 }
 
 
@@ -147,14 +154,21 @@ async def login(
 ) -> Response[Any]:
     form = CredentialsForm.parse(await read_form(request))
     form.next = safe_next(form.next, default="")
-    outcome: Throttled | Invalid | WrongCredentials | SignedIn | None = await sign_in.admit(client)
+    outcome: (
+        Throttled | Invalid | WrongCredentials | SignedIn | SecondFactorNeeded | None
+    ) = await sign_in.admit(client)
     if outcome is None:
         if not form.validate_login():
             outcome = Invalid()
         else:
             device = request.cookies.get(app_cookies.device.name)
             outcome = await sign_in.login(
-                form.email, form.password, client, device_cookie=device, current=claims
+                form.email,
+                form.password,
+                client,
+                device_cookie=device,
+                current=claims,
+                next=form.next,
             )
     match outcome:
         case Throttled():
@@ -168,6 +182,9 @@ async def login(
         case SignedIn():
             auth_state(request).sign_in(outcome.issued, outcome.device)
             return redirect(request, form.next or request.app.route_reverse("dashboard"))
+        case SecondFactorNeeded():  # no auth cookie yet: the pending sign-in's own
+            auth_state(request).await_second_factor(outcome.pending, outcome.max_age)
+            return redirect(request, request.app.route_reverse("two_factor"))
 
 
 @post("/logout", name="logout", opt={STALE_TOKEN_OK: True})
