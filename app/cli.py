@@ -18,6 +18,7 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from app.auth.maintenance import Purger
+from app.auth.second_factors import sealed_key_ids
 from app.clock import SystemClock
 from app.config import ENV_PREFIX, Settings, load_settings
 from app.db import migrate
@@ -104,8 +105,20 @@ def _keys(settings: Settings, action: str) -> str:
     if action == "rotate":
         kid = rotate_keyset(path, now)
         return f"added key {kid}; it encrypts new tokens after the next start"
-    dropped = prune_keyset(path, now, settings.session_max_age)
-    return f"dropped {len(dropped)} key(s) retired longer than a session lives"
+    in_use = asyncio.run(_sealed_key_ids(settings))
+    dropped = prune_keyset(path, now, settings.session_max_age, in_use=in_use)
+    return (
+        f"dropped {len(dropped)} key(s) retired longer than a session lives"
+        f" (kept {len(in_use)} that stored secrets are sealed with)"
+    )
+
+
+async def _sealed_key_ids(settings: Settings) -> set[str]:
+    db = _database(settings)
+    try:
+        return await sealed_key_ids(db)
+    finally:
+        await db.engine.dispose()
 
 
 def _database(settings: Settings, connections: int = 1) -> Database:

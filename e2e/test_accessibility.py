@@ -10,6 +10,7 @@ and sessions with two devices; password and email forms), with forms whose page 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from audit import SCREENSHOTS, Audit
@@ -19,13 +20,20 @@ from pages import (
     DashboardPage,
     LoginPage,
     PasswordPage,
+    ReauthPage,
+    RecoveryCodesPage,
     RegisterPage,
+    SecurityPage,
     SessionsPage,
     SignOutPage,
+    TotpPage,
+    TwoFactorPage,
 )
+from pages.security import code_at
 from playwright.sync_api import BrowserContext, Page, expect
 from pytest_playwright import CreateContextCallback
 
+from tests.support.live import ServerClock
 from tests.support.smtp import MailCatcher, link_in
 
 FIREFOX_ON_WINDOWS = (
@@ -193,3 +201,50 @@ def test_the_password_and_email_pages(page: Page, credentials: Credentials, audi
     page.goto("/no-such-page")
     expect(page.get_by_role("heading", name="Page not found")).to_be_visible()
     audit.check(page, "error", "404 signed in")
+
+
+def test_the_security_pages_and_the_second_step(
+    page: Page, credentials: Credentials, server_clock: ServerClock, audit: Audit
+) -> None:
+    RegisterPage(page).open().register(credentials).wait_until_loaded()
+    security = SecurityPage(page).open()
+    expect(security.heading).to_be_visible()
+    audit.check(page, "security", "app off")
+
+    server_clock.advance(timedelta(minutes=6))  # the proof of signing up is too old now
+    security.turn_on.click()
+    reauth = ReauthPage(page)
+    expect(reauth.heading).to_be_visible()
+    audit.check(page, "confirm it's you", "empty")
+    reauth.confirm("not the password")
+    expect(reauth.summary.box).to_be_focused()
+    audit.check(page, "confirm it's you", "errors")
+    reauth.confirm(PASSWORD)
+
+    totp = TotpPage(page)
+    expect(totp.qr).to_be_visible()
+    audit.check(page, "authenticator app", "set up")
+    totp.confirm("000000")
+    expect(totp.summary.box).to_be_focused()
+    audit.check(page, "authenticator app", "errors")
+    secret = totp.secret()
+    totp.confirm(code_at(secret, server_clock.now()))
+    codes = RecoveryCodesPage(page)
+    expect(codes.listed).to_have_count(10)
+    audit.check(page, "recovery codes", "shown once")
+    page.reload()
+    expect(codes.left).to_contain_text("10")
+    audit.check(page, "recovery codes", "later")
+    SecurityPage(page).open()
+    audit.check(page, "security", "app on")
+    TotpPage(page).open()
+    expect(totp.turn_off).to_be_visible()
+    audit.check(page, "authenticator app", "on")
+
+    DashboardPage(page).open().sign_out().log_in(credentials)
+    two_factor = TwoFactorPage(page)
+    expect(two_factor.heading).to_be_visible()
+    audit.check(page, "two-factor sign-in", "empty")
+    two_factor.enter("000000")
+    expect(two_factor.summary.box).to_be_focused()
+    audit.check(page, "two-factor sign-in", "errors")

@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, update
+from sqlalchemy import delete, func, inspect, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -39,7 +39,7 @@ from app.security.tokens import TokenClaims
 from app.shared.activity import EventKind, record_event
 from app.shared.clients import ClientInfo
 
-__all__ = ["AlreadyOn", "CodesPage", "FactorsOverview", "SecondFactors"]
+__all__ = ["AlreadyOn", "CodesPage", "FactorsOverview", "SecondFactors", "sealed_key_ids"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,12 +232,6 @@ class SecondFactors:
         )
         return Method.RECOVERY_CODE
 
-    def sealed_key_ids(self, rows: list[TotpFactor]) -> set[str]:
-        """The keys stored secrets name (``keys prune`` keeps them)."""
-        kids = {Sealer.kid(row.secret) for row in rows}
-        kids |= {Sealer.kid(row.codes_to_show) for row in rows if row.codes_to_show}
-        return {kid for kid in kids if kid is not None}
-
     def _secret(self, row: TotpFactor) -> str:
         return self.secrets.open(row.secret).decode()
 
@@ -277,3 +271,14 @@ async def _codes_left(db: AsyncSession, user_id: int) -> int:
         .where(col(RecoveryCode.user_id) == user_id, col(RecoveryCode.used_at).is_(None))
     )
     return int(result.one())
+
+
+async def sealed_key_ids(db: Database) -> set[str]:
+    """The keys the stored secrets are sealed with: ``keys prune`` keeps them."""
+    async with db.engine.connect() as connection:
+        if not await connection.run_sync(lambda c: inspect(c).has_table("totp_factors")):
+            return set()  # a database never migrated holds no secret
+    async with db.read() as session:
+        rows = (await session.exec(select(TotpFactor.secret, TotpFactor.codes_to_show))).all()
+    kids = {Sealer.kid(value) for row in rows for value in row if value is not None}
+    return {kid for kid in kids if kid is not None}

@@ -281,6 +281,15 @@ class SignIn:
                 claims = await self._start(
                     tx, user, client, now, kind=EventKind.SIGNED_IN, current=current, amr=proved
                 )
+                if method is Method.RECOVERY_CODE:
+                    await record_event(
+                        tx.session,
+                        EventKind.RECOVERY_CODE_USED,
+                        now,
+                        client,
+                        user_id=claims.user_id,
+                        session_id=claims.session_id,
+                    )
         if user is None:
             return await self._failed(checked.user_id, client, now)
         if claims is None:

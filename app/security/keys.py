@@ -10,6 +10,7 @@ import itertools
 import json
 import os
 import secrets
+from collections.abc import Collection
 from pathlib import Path
 
 import structlog
@@ -116,19 +117,20 @@ def rotate_keyset(path: Path, now: int) -> str:
     return key["kid"]
 
 
-def prune_keyset(path: Path, now: int, max_age: int) -> list[str]:
+def prune_keyset(path: Path, now: int, max_age: int, *, in_use: Collection[str] = ()) -> list[str]:
     """Drop keys retired (replaced by a newer key) more than ``max_age`` ago; return kids.
 
     ``max_age`` is the session's absolute lifetime: a token past its own expiry is still
     what a returning user presents to refresh, for as long as the session lives.
-    The newest key is never dropped.
+    The newest key is never dropped, nor a key in ``in_use`` (a sealed secret stored in
+    the database names it: an authenticator app's secret lives as long as the account).
     """
     data = json.loads(_read_private(path))
     keys: list[dict[str, object]] = data["keys"]
     kept = [
         key
         for key, successor in itertools.pairwise(keys)
-        if now - _key_created_at(successor) < max_age
+        if now - _key_created_at(successor) < max_age or str(key.get("kid")) in in_use
     ] + [keys[-1]]
     dropped = [str(k.get("kid")) for k in keys if k not in kept]
     if dropped:

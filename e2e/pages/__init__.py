@@ -6,6 +6,7 @@ from pages.forms import ErrorSummary
 from pages.login import LoginPage
 from pages.password import PasswordPage
 from pages.register import RegisterPage
+from pages.security import ReauthPage, RecoveryCodesPage, SecurityPage, TotpPage, TwoFactorPage
 from pages.sessions import SessionsPage
 from pages.site import ErrorPage, SignOutPage, SiteHeader
 
@@ -16,8 +17,13 @@ __all__ = [
     "ErrorSummary",
     "LoginPage",
     "PasswordPage",
+    "ReauthPage",
+    "RecoveryCodesPage",
     "RegisterPage",
+    "SecurityPage",
     "SessionsPage",
     "SignOutPage",
     "SiteHeader",
+    "TotpPage",
+    "TwoFactorPage",
 ]

@@ -73,6 +73,19 @@ class Database:
         finally:
             engine.dispose()
 
+    def dump(self) -> str:
+        """Every row of every table as text, one line each: what a stolen backup holds."""
+        engine = self._engine()
+        try:
+            with engine.connect() as connection:
+                lines = []
+                for table in sa.inspect(connection).get_table_names():
+                    result = connection.exec_driver_sql(f'SELECT * FROM "{table}"')  # noqa: S608
+                    lines += [f"{table}: {tuple(row)!r}" for row in result.all()]
+                return "\n".join(lines)
+        finally:
+            engine.dispose()
+
     def session(self) -> dict[str, Any]:
         """The one session row."""
         found = self.dicts("SELECT * FROM sessions")

@@ -31,6 +31,7 @@ __all__ = [
 
 WRONG_CODE = "That code is not right. Enter the six digits the app shows now."
 NO_STORE = {"Cache-Control": "no-store"}  # these pages show secrets
+QR_NAME = "QR code for your authenticator app"
 
 
 @view("/account/security", name="security")
@@ -59,20 +60,22 @@ def _totp_page(
         context |= {
             "secret": totp.grouped(secret),
             "uri": uri,
-            "qr": segno.make(uri, error="m").svg_inline(
-                scale=5,
-                border=4,
-                dark="#000",
-                light="#fff",
-                title="QR code for your authenticator app",
-                omitsize=False,
-            ),
+            "qr": _qr_code(uri),
         }
     if error:
         context["errors"] = {"code": error}
     return page(
         request, "totp.html", context, block="form", status_code=status_code, headers=NO_STORE
     )
+
+
+def _qr_code(uri: str) -> str:
+    """The ``otpauth://`` address as an inline SVG drawn here (no outside service, no
+    script, no style attribute: the CSP stays strict), named for screen readers."""
+    svg = segno.make(uri, error="m").svg_inline(
+        scale=1, border=4, dark="#000", light="#fff", title=QR_NAME, omitsize=True
+    )
+    return svg.replace("<svg ", f'<svg role="img" aria-label="{QR_NAME}" ', 1)
 
 
 @view("/account/totp", name="totp", opt=fresh_proof())

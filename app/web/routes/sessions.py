@@ -66,6 +66,22 @@ class SessionRow:
     last_active: int
     current: bool
     label: str  # what its "Sign out" button says to a screen reader: which device
+    how: str  # how it signed in: "Password and authenticator app"
+
+
+METHOD_NAMES = {
+    "pwd": "password",
+    "otp": "authenticator app",
+    "rec": "recovery code",
+    "hwk": "passkey",
+    "swk": "passkey",
+}
+
+
+def how_signed_in(amr: str) -> str:
+    """A session's ``amr`` in words: "Password and authenticator app"."""
+    names = list(dict.fromkeys(METHOD_NAMES.get(method, method) for method in amr.split()))
+    return " and ".join(names).capitalize() if names else "Password"
 
 
 def session_rows(sessions: list[Session], current: str) -> list[SessionRow]:
@@ -86,6 +102,7 @@ def session_rows(sessions: list[Session], current: str) -> list[SessionRow]:
                 last_active=s.rotated_at,
                 current=s.public_id == current,
                 label=label,
+                how=how_signed_in(s.amr),
             )
         )
     seen = Counter(row.label for row in rows)
