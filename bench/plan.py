@@ -30,6 +30,7 @@ class Plan:
     skip: tuple[str, ...] = ()  # throughput variants left out
     one_hasher: bool = True  # the storm also on a server with APP_HASH_CONCURRENCY=1
     inprocess_requests: int = 10_000  # per variant, the ASGI app called directly
+    signin_rounds: int = 15  # sign-ins with the password alone and with a second step, each
     inprocess_kinds: tuple[str, ...] = (
         "bare",
         "floor",
@@ -85,4 +86,5 @@ QUICK = Plan(
     one_hasher=False,
     inprocess_requests=3000,
     inprocess_kinds=("bare", "tier1", "jwe"),
+    signin_rounds=5,
 )

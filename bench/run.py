@@ -35,6 +35,7 @@ from bench.report.chart import ratio_chart
 from bench.rotation import measure_rotation
 from bench.served import measure_served, say
 from bench.servers import ROOT
+from bench.signins import measure_signins
 from bench.statements import count_statements
 from bench.throughput import Summary
 from bench.wrk import ensure_wrk
@@ -57,6 +58,9 @@ def _statements(plan: Plan, work: Path, results: dict[str, Any]) -> None:
 def _logins(plan: Plan, work: Path, results: dict[str, Any]) -> None:
     say("argon2 cost and memory per concurrent login")
     results["argon2"] = asdict(measure_argon2(plan.concurrency))
+    say(f"a sign-in with a second step against the password alone ({plan.signin_rounds} each)")
+    results["signins"] = measure_signins(plan.signin_rounds, work)
+    say(f"  two-step {results['signins']['ratio']:.2f}x a password sign-in")
 
 
 def _micro(plan: Plan, work: Path, results: dict[str, Any]) -> None:

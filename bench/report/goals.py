@@ -163,12 +163,27 @@ def _other_targets(results: dict[str, Any]) -> list[Row]:
             f"{growth:.2f}{X} ({large['tier3_p50_ms']:.2f} vs {small['tier3_p50_ms']:.2f} ms)",
             growth <= 1.25,
         ),
+        *_signin_target(results),
         (
             "Auth cookie (`name=value`)",
             "≤ 1 KB",
             f"{results['cookie_bytes']} B",
             results["cookie_bytes"] <= 1024,
         ),
+    ]
+
+
+def _signin_target(results: dict[str, Any]) -> list[Row]:
+    s = results.get("signins")
+    if s is None:
+        return []
+    return [
+        (
+            "A sign-in with a second step against a password sign-in",
+            f"≤ 2{X}",
+            f"{s['ratio']:.2f}{X} ({s['two_step_ms']:.0f} vs {s['password_ms']:.0f} ms)",
+            s["ratio"] <= 2,
+        )
     ]
 
 
