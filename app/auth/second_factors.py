@@ -5,13 +5,16 @@ recovery codes once and making new ones are the signed-in person's (the routes a
 a fresh proof first: ``app.web.reauth``); :meth:`SecondFactors.prove` is the second step
 of signing in, inside the transaction that starts the session.
 
-Where each secret lives:
+Where each secret lives (rows of ``authenticators``, ``app.auth.authenticators``):
 
-- the app's secret: ``totp_factors.secret``, sealed with the deployment's keys for this
-  purpose (``app.security.sealing``); it leaves the server only on the set-up page;
-- the last time step accepted, beside it: a code is accepted once (``app.auth.totp``);
-- recovery codes: SHA-256 digests (``app.auth.recovery_codes``); new ones wait sealed in
-  ``totp_factors.codes_to_show`` until the page shows them, once.
+- the app's secret: the ``totp`` row's ``data.secret`` (``totp-setup`` until its first
+  code), sealed with the deployment's keys for this purpose (``app.security.sealing``);
+  it leaves the server only on the set-up page;
+- the last time step accepted, beside it (``data.last_step``): a code is accepted once
+  (``app.auth.totp``);
+- recovery codes: the ``recovery-codes`` row's ``data.unused``, SHA-256 digests
+  (``app.auth.recovery_codes``); new ones wait sealed in ``data.to_show`` until the
+  page shows them, once.
 
 Every change is one transaction with its activity-log entry and its notice mail.
 """
@@ -21,18 +24,19 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, inspect, update
+from sqlalchemy import inspect
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.auth import recovery_codes, repository, totp
+from app.auth import authenticators, recovery_codes, repository, totp
+from app.auth.authenticators import Kind
 from app.auth.notices import Notices
 from app.auth.stages import Method
 from app.auth.types import WrongCode
 from app.clock import Clock
 from app.db.database import Database, Tx
-from app.db.models import RecoveryCode, TotpFactor, User
+from app.db.models import Authenticator, User
 from app.mail.messages import MailKind
 from app.security.sealing import SealedValueError, Sealer
 from app.security.tokens import TokenClaims
@@ -69,34 +73,37 @@ class SecondFactors:
 
     async def enrolled(self, db: AsyncSession, user_id: int) -> frozenset[Method]:
         """The second factors signing in asks for."""
-        row = await db.get(TotpFactor, user_id)
-        return frozenset({Method.ONE_TIME_CODE}) if row and row.enabled_at else frozenset()
+        kinds = {row.kind for row in await authenticators.all_of(db, user_id)}
+        return frozenset({Method.ONE_TIME_CODE}) if Kind.TOTP in kinds else frozenset()
 
     async def overview(self, user: TokenClaims) -> FactorsOverview:
         async with self.db.read() as db:
-            row = await db.get(TotpFactor, user.user_id)
-            left = await _codes_left(db, user.user_id)
-        on = row is not None and row.enabled_at is not None
-        return FactorsOverview(totp_on=on, codes_left=left if on else 0)
+            rows = {row.kind: row for row in await authenticators.all_of(db, user.user_id)}
+        codes = rows.get(Kind.RECOVERY_CODES)
+        left = len(authenticators.data_of(codes)["unused"]) if codes is not None else 0
+        return FactorsOverview(totp_on=Kind.TOTP in rows, codes_left=left)
 
     async def setup_secret(self, user: TokenClaims) -> str | None:
         """The secret being set up (made on first asking, then the same until it is
         confirmed); None if the app is on already."""
         async with self.db.read() as db:
-            row = await db.get(TotpFactor, user.user_id)
+            row = await _app_row(db, user.user_id)
         if row is None:
             try:
                 async with self.db.write() as tx:
-                    row = TotpFactor(
-                        user_id=user.user_id,
-                        secret=self.secrets.seal(totp.new_secret().encode()),
-                        created_at=self.clock.now(),
+                    sealed = self.secrets.seal(totp.new_secret().encode())
+                    row = await authenticators.add(
+                        tx.session,
+                        user.user_id,
+                        Kind.TOTP_SETUP,
+                        {"secret": sealed},
+                        self.clock.now(),
+                        slot_key=authenticators.slot(Kind.TOTP_SETUP, user.user_id),
                     )
-                    tx.session.add(row)
             except IntegrityError:  # another tab made it first: that one it is
                 async with self.db.read() as db:
-                    row = await db.get(TotpFactor, user.user_id)
-        if row is None or row.enabled_at is not None:
+                    row = await _app_row(db, user.user_id)
+        if row is None or row.kind != Kind.TOTP_SETUP:
             return None
         return self._secret(row)
 
@@ -108,19 +115,20 @@ class SecondFactors:
         now = self.clock.now()
         typed = totp.normalize_code(code)
         async with self.db.write() as tx:
-            row = await _locked(tx.session, user.user_id)
-            if row is not None and row.enabled_at is not None:
+            if await authenticators.locked(tx.session, user.user_id, Kind.TOTP) is not None:
                 return AlreadyOn()
+            row = await authenticators.locked(tx.session, user.user_id, Kind.TOTP_SETUP)
             account = await repository.find_user(tx.session, user.user_id)
             step = (
-                totp.matching_step(self._secret(row), typed, now, last_step=row.last_step)
+                totp.matching_step(self._secret(row), typed, now, last_step=None)
                 if row is not None and typed is not None
                 else None
             )
             if row is None or account is None or step is None:
                 return WrongCode()
-            row.enabled_at, row.last_step = now, step  # the setup code never works again
-            await self._new_codes(tx, row, now)
+            row.kind = Kind.TOTP.value  # on; the setup code never works again:
+            authenticators.set_data(row, {**authenticators.data_of(row), "last_step": step})
+            await self._new_codes(tx, user.user_id, now)
             await record_event(
                 tx.session,
                 EventKind.TOTP_ENABLED,
@@ -136,14 +144,11 @@ class SecondFactors:
         """Turn the app off; its recovery codes go with it. False if it was not on."""
         now = self.clock.now()
         async with self.db.write() as tx:
-            row = await _locked(tx.session, user.user_id)
+            row = await authenticators.locked(tx.session, user.user_id, Kind.TOTP)
             account = await repository.find_user(tx.session, user.user_id)
-            if row is None or row.enabled_at is None or account is None:
+            if row is None or account is None:
                 return False
-            await tx.session.exec(
-                delete(RecoveryCode).where(col(RecoveryCode.user_id) == user.user_id)
-            )
-            await tx.session.delete(row)
+            await authenticators.remove(tx.session, user.user_id, Kind.TOTP, Kind.RECOVERY_CODES)
             await record_event(
                 tx.session,
                 EventKind.TOTP_DISABLED,
@@ -158,28 +163,28 @@ class SecondFactors:
     async def codes_page(self, user: TokenClaims) -> CodesPage | None:
         """How many codes are left, and new ones this once; None if the app is off."""
         async with self.db.write() as tx:
-            row = await _locked(tx.session, user.user_id)
-            if row is None or row.enabled_at is None:
+            row = await authenticators.locked(tx.session, user.user_id, Kind.RECOVERY_CODES)
+            if row is None:
                 return None
+            data = authenticators.data_of(row)
             fresh = None
-            if row.codes_to_show is not None:
+            if data.get("to_show") is not None:
                 try:
-                    fresh = json.loads(self.codes.open(row.codes_to_show))
+                    fresh = json.loads(self.codes.open(data["to_show"]))
                 except (SealedValueError, ValueError):
                     fresh = None  # unreadable (its key pruned): "make new ones" remains
-                row.codes_to_show = None
-            left = await _codes_left(tx.session, user.user_id)
-        return CodesPage(left=left, fresh=fresh)
+                authenticators.set_data(row, {**data, "to_show": None})
+        return CodesPage(left=len(data["unused"]), fresh=fresh)
 
     async def regenerate(self, user: TokenClaims, client: ClientInfo) -> bool:
         """Ten new codes; the old ones stop working at once. False if the app is off."""
         now = self.clock.now()
         async with self.db.write() as tx:
-            row = await _locked(tx.session, user.user_id)
+            on = await authenticators.locked(tx.session, user.user_id, Kind.TOTP)
             account = await repository.find_user(tx.session, user.user_id)
-            if row is None or row.enabled_at is None or account is None:
+            if on is None or account is None:
                 return False
-            await self._new_codes(tx, row, now)
+            await self._new_codes(tx, user.user_id, now)
             await record_event(
                 tx.session,
                 EventKind.RECOVERY_CODES_MADE,
@@ -199,86 +204,76 @@ class SecondFactors:
         code (used up, and a mail says so). None if ``code`` is neither."""
         if user.id is None:
             return None
-        row = await _locked(tx.session, user.id)
-        if row is None or row.enabled_at is None:
+        app = await authenticators.locked(tx.session, user.id, Kind.TOTP)
+        if app is None:
             return None
         if (typed := totp.normalize_code(code)) is not None:
-            step = totp.matching_step(self._secret(row), typed, now, last_step=row.last_step)
+            data = authenticators.data_of(app)
+            step = totp.matching_step(self._secret(app), typed, now, last_step=data["last_step"])
             if step is None:
                 return None
-            row.last_step = step
+            authenticators.set_data(app, {**data, "last_step": step})
+            app.last_used_at = now
             await tx.session.flush()
             return Method.ONE_TIME_CODE
-        if (normal := recovery_codes.normalize(code)) is None:
+        codes = await authenticators.locked(tx.session, user.id, Kind.RECOVERY_CODES)
+        normal = recovery_codes.normalize(code)
+        if codes is None or normal is None:
             return None
-        unused = await tx.session.exec(
-            select(RecoveryCode.id, RecoveryCode.code_hash).where(
-                col(RecoveryCode.user_id) == user.id, col(RecoveryCode.used_at).is_(None)
-            )
-        )
-        found = recovery_codes.matching(normal, [(i, h) for i, h in unused.all() if i is not None])
+        data = authenticators.data_of(codes)
+        unused: list[str] = data["unused"]
+        found = recovery_codes.matching(normal, enumerate(unused))
         if found is None:
             return None
-        used = await tx.session.exec(
-            update(RecoveryCode)
-            .where(col(RecoveryCode.id) == found, col(RecoveryCode.used_at).is_(None))
-            .values(used_at=now)
-        )
-        if used.rowcount != 1:  # a concurrent sign-in used it first
-            return None
-        left = await _codes_left(tx.session, user.id)
+        left = [digest for i, digest in enumerate(unused) if i != found]
+        authenticators.set_data(codes, {**data, "unused": left})
+        codes.last_used_at = now
+        await tx.session.flush()
         await self.notices.second_factor(
-            tx, MailKind.RECOVERY_CODE_USED, user, client, now, left=left
+            tx, MailKind.RECOVERY_CODE_USED, user, client, now, left=len(left)
         )
         return Method.RECOVERY_CODE
 
-    def _secret(self, row: TotpFactor) -> str:
-        return self.secrets.open(row.secret).decode()
+    def _secret(self, row: Authenticator) -> str:
+        return self.secrets.open(authenticators.data_of(row)["secret"]).decode()
 
-    async def _new_codes(self, tx: Tx, row: TotpFactor, now: int) -> None:
-        await tx.session.exec(delete(RecoveryCode).where(col(RecoveryCode.user_id) == row.user_id))
+    async def _new_codes(self, tx: Tx, user_id: int, now: int) -> None:
+        await authenticators.remove(tx.session, user_id, Kind.RECOVERY_CODES)
         codes = recovery_codes.generate()
+        digests = []
         for code in codes:
             normal = recovery_codes.normalize(code)
             assert normal is not None  # noqa: S101 - generate() writes only valid codes
-            tx.session.add(
-                RecoveryCode(
-                    user_id=row.user_id, code_hash=recovery_codes.digest(normal), created_at=now
-                )
-            )
-        row.codes_to_show = self.codes.seal(json.dumps(codes).encode())
-        tx.session.add(row)
-        await tx.session.flush()
+            digests.append(recovery_codes.digest(normal))
+        await authenticators.add(
+            tx.session,
+            user_id,
+            Kind.RECOVERY_CODES,
+            {"unused": digests, "to_show": self.codes.seal(json.dumps(codes).encode())},
+            now,
+            slot_key=authenticators.slot(Kind.RECOVERY_CODES, user_id),
+        )
 
 
-async def _locked(db: AsyncSession, user_id: int) -> TotpFactor | None:
-    """The account's app row, locked until the transaction ends (``FOR UPDATE`` on
-    PostgreSQL; SQLite's write transaction holds the one write lock): two sign-ins with
-    one code, or two tabs turning it on, are one after the other."""
+async def _app_row(db: AsyncSession, user_id: int) -> Authenticator | None:
     result = await db.exec(
-        select(TotpFactor)
-        .where(col(TotpFactor.user_id) == user_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
+        select(Authenticator).where(
+            col(Authenticator.slot) == authenticators.slot(Kind.TOTP, user_id)
+        )
     )
     return result.first()
-
-
-async def _codes_left(db: AsyncSession, user_id: int) -> int:
-    result = await db.exec(
-        select(func.count())
-        .select_from(RecoveryCode)
-        .where(col(RecoveryCode.user_id) == user_id, col(RecoveryCode.used_at).is_(None))
-    )
-    return int(result.one())
 
 
 async def sealed_key_ids(db: Database) -> set[str]:
     """The keys the stored secrets are sealed with: ``keys prune`` keeps them."""
     async with db.engine.connect() as connection:
-        if not await connection.run_sync(lambda c: inspect(c).has_table("totp_factors")):
+        if not await connection.run_sync(lambda c: inspect(c).has_table("authenticators")):
             return set()  # a database never migrated holds no secret
     async with db.read() as session:
-        rows = (await session.exec(select(TotpFactor.secret, TotpFactor.codes_to_show))).all()
-    kids = {Sealer.kid(value) for row in rows for value in row if value is not None}
-    return {kid for kid in kids if kid is not None}
+        rows = (await session.exec(select(Authenticator))).all()
+    kids = set()
+    for row in rows:
+        for value in authenticators.data_of(row).values():
+            if isinstance(value, str) and (kid := Sealer.kid(value)) is not None:
+                kids.add(kid)
+    return kids

@@ -12,14 +12,13 @@ from sqlmodel import Field, SQLModel
 
 __all__ = [
     "AuthEvent",
+    "Authenticator",
     "EmailToken",
     "OutboxMail",
-    "RecoveryCode",
     "Revocation",
     "Session",
     "TestClockRow",
     "ThrottleBucket",
-    "TotpFactor",
     "User",
 ]
 
@@ -149,31 +148,20 @@ class OutboxMail(SQLModel, table=True):
     last_error: str | None = Field(default=None, max_length=255)
 
 
-class TotpFactor(SQLModel, table=True):
-    """An account's authenticator app (one at most). ``secret`` is sealed with the
-    deployment's keys (``app.security.sealing``): neither the base32 text nor its bytes
-    are ever stored. Until its first code is confirmed (``enabled_at``) it is only being
-    set up, and signing in does not ask for it."""
+class Authenticator(SQLModel, table=True):
+    """One way an account proves who it is besides its password (django-allauth's
+    ``Authenticator(type, data)``): the authenticator app (``totp``, or ``totp-setup``
+    until its first code), the recovery codes, each passkey. ``slot`` is what it occupies
+    and makes it unique: ``totp:<user id>`` (one app per account), ``recovery-codes:<user
+    id>``, ``passkey:<credential id>``. ``data`` is JSON; every secret in it is sealed with
+    the deployment's keys (``app.security.sealing``) or only a digest."""
 
-    __tablename__ = "totp_factors"
-
-    user_id: int = Field(primary_key=True, foreign_key="users.id", ondelete="CASCADE")
-    secret: str = Field(sa_column=Column(Text, nullable=False))
-    created_at: int = _time()
-    enabled_at: int | None = _time(nullable=True)
-    # RFC 6238 5.2: the last time step accepted; only a later step's code passes.
-    last_step: int | None = _time(nullable=True)
-    # New recovery codes, sealed, until the page shows them once; then NULL.
-    codes_to_show: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
-
-
-class RecoveryCode(SQLModel, table=True):
-    """One recovery code: only the SHA-256 of its normalised text. Works once."""
-
-    __tablename__ = "recovery_codes"
+    __tablename__ = "authenticators"
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="users.id", index=True, ondelete="CASCADE")
-    code_hash: str = Field(max_length=64)
+    kind: str = Field(max_length=16)
+    slot: str = Field(max_length=320, unique=True, index=True)
+    data: str = Field(sa_column=Column(Text, nullable=False))
     created_at: int = _time()
-    used_at: int | None = _time(nullable=True)
+    last_used_at: int | None = _time(nullable=True)

@@ -98,7 +98,7 @@ def test_a_wrong_code_then_a_right_one_turns_the_app_on(
     assert refused.status_code == 422
     assert "That code is not right" in refused.text
     assert secret_on(refused.text) == secret  # the same key, to try again
-    assert db.rows("SELECT enabled_at FROM totp_factors") == [(None,)]
+    assert db.rows("SELECT kind FROM authenticators") == [("totp-setup",)]  # not on yet
 
     accepted = ada.post_form(
         "/account/totp", {"code": code_at(secret, clock.now())}, follow_redirects=False
@@ -354,8 +354,7 @@ def test_turning_it_off_deletes_the_codes_and_the_password_alone_signs_in(
     )
     assert response.status_code == 303
     assert response.headers["location"].startswith("/account/security")
-    assert db.count("recovery_codes") == 0
-    assert db.count("totp_factors") == 0
+    assert db.count("authenticators") == 0  # the app and its recovery codes
     assert "totp_disabled" in events(db)
     settled(db)
     assert len(subjects(mail, "two-factor")) == 2  # on, then off

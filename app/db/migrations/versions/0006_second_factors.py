@@ -1,5 +1,6 @@
-"""Second factors: an account's authenticator app (its secret sealed) and its recovery
-codes (digests only).
+"""Second factors: one table of the ways an account proves who it is besides its
+password (the authenticator app, recovery codes, passkeys), each a row with its kind, the
+slot it occupies (unique) and its data (JSON; secrets sealed or digested).
 
 Revision ID: 0006
 Revises: 0005
@@ -18,30 +19,22 @@ depends_on = None
 
 def upgrade() -> None:
     op.create_table(
-        "totp_factors",
-        sa.Column("user_id", sa.Integer(), nullable=False),
-        sa.Column("secret", sa.Text(), nullable=False),
-        sa.Column("created_at", sa.BigInteger(), nullable=False),
-        sa.Column("enabled_at", sa.BigInteger(), nullable=True),
-        sa.Column("last_step", sa.BigInteger(), nullable=True),
-        sa.Column("codes_to_show", sa.Text(), nullable=True),
-        sa.ForeignKeyConstraint(["user_id"], ["users.id"], ondelete="CASCADE"),
-        sa.PrimaryKeyConstraint("user_id"),
-    )
-    op.create_table(
-        "recovery_codes",
+        "authenticators",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
-        sa.Column("code_hash", sa.String(length=64), nullable=False),
+        sa.Column("kind", sa.String(length=16), nullable=False),
+        sa.Column("slot", sa.String(length=320), nullable=False),
+        sa.Column("data", sa.Text(), nullable=False),
         sa.Column("created_at", sa.BigInteger(), nullable=False),
-        sa.Column("used_at", sa.BigInteger(), nullable=True),
+        sa.Column("last_used_at", sa.BigInteger(), nullable=True),
         sa.ForeignKeyConstraint(["user_id"], ["users.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
     )
-    op.create_index("ix_recovery_codes_user_id", "recovery_codes", ["user_id"])
+    op.create_index("ix_authenticators_user_id", "authenticators", ["user_id"])
+    op.create_index("ix_authenticators_slot", "authenticators", ["slot"], unique=True)
 
 
 def downgrade() -> None:
-    op.drop_index("ix_recovery_codes_user_id", table_name="recovery_codes")
-    op.drop_table("recovery_codes")
-    op.drop_table("totp_factors")
+    op.drop_index("ix_authenticators_slot", table_name="authenticators")
+    op.drop_index("ix_authenticators_user_id", table_name="authenticators")
+    op.drop_table("authenticators")
