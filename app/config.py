@@ -108,6 +108,7 @@ class Settings(BaseModel):
     cookie_secure: bool = True
     log_level: str = "INFO"
     totp_issuer: Annotated[str, Field(min_length=1, max_length=64)] = SITE_NAME
+    webauthn_rp_id: str | None = None  # default: the host of base_url
 
     # --- Lifetimes ----------------------------------------------------------------------
     access_ttl: Duration = 3600
@@ -167,6 +168,10 @@ class Settings(BaseModel):
         base = urlsplit(self.base_url)
         if base.scheme not in {"http", "https"} or not base.hostname or base.path not in {"", "/"}:
             raise ValueError("BASE_URL must be an origin such as https://auth.example.com")
+        host = base.hostname
+        rp_id = self.webauthn_rp_id
+        if rp_id is not None and not (host == rp_id or host.endswith("." + rp_id)):
+            raise ValueError("WEBAUTHN_RP_ID must be BASE_URL's host or a domain it is under")
         if self.csrf_secret is not None and len(self.csrf_secret.get_secret_value()) < 32:
             raise ValueError("CSRF_SECRET must be at least 32 characters")
         if self.revocation_poll >= self.revocation_max_lag:
@@ -197,6 +202,21 @@ class Settings(BaseModel):
         if base_host:
             hosts.append(f"[{base_host}]" if ":" in base_host else base_host)
         return list(dict.fromkeys(host.lower() for host in hosts))
+
+    @property
+    def resolved_rp_id(self) -> str:
+        """The passkeys' relying-party ID: ``APP_WEBAUTHN_RP_ID``, else the base URL's host."""
+        return self.webauthn_rp_id or urlsplit(self.base_url).hostname or "localhost"
+
+    @property
+    def passkeys_available(self) -> bool:
+        """A raw IP address is never a relying-party ID: passkeys need a domain name
+        (``localhost`` will do on one machine)."""
+        try:
+            ipaddress.ip_address(self.resolved_rp_id.strip("[]"))
+        except ValueError:
+            return True
+        return False
 
     @property
     def base_origin(self) -> str:

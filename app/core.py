@@ -20,6 +20,7 @@ from app.auth.account import AccountService
 from app.auth.authenticate import Authenticator
 from app.auth.email_change import EmailChange
 from app.auth.maintenance import Purger
+from app.auth.passkeys import Passkeys
 from app.auth.reauth import Reauthentication
 from app.auth.recovery import Recovery
 from app.auth.revocations import Revocations
@@ -60,6 +61,7 @@ class Core:
     verification: Verification
     email_change: EmailChange
     second_factors: SecondFactors
+    passkeys: Passkeys
     reauth: Reauthentication
     outbox: Outbox
     passwords: PasswordService

@@ -16,6 +16,7 @@ from app.auth.email_change import EmailChange
 from app.auth.lifetimes import Policy
 from app.auth.maintenance import Purger
 from app.auth.notices import Notices
+from app.auth.passkeys import Passkeys
 from app.auth.pending import PendingSignIns
 from app.auth.reauth import Reauthentication
 from app.auth.recovery import Recovery
@@ -129,6 +130,15 @@ def build_core(settings: Settings, clock: Clock, *, deployment_clock: bool) -> C
         codes=Sealer(keys, "recovery-codes-to-show"),
         notices=mail.notices,
     )
+    passkeys = Passkeys(
+        db=db,
+        clock=clock,
+        rp_id=settings.resolved_rp_id,
+        rp_name=settings.totp_issuer,
+        origin=settings.base_origin,
+        notices=mail.notices,
+        available=settings.passkeys_available,
+    )
     # A reset request is resolved in the mail sender (the same answer for any address).
     mail.outbox.prepare_with(MailKind.RESET, recovery.prepare_reset)
     shared_clock = (
@@ -166,6 +176,7 @@ def build_core(settings: Settings, clock: Clock, *, deployment_clock: bool) -> C
             devices=DeviceCookies(keys),
             verification=verification,
             factors=second_factors,
+            passkeys=passkeys,
             pending=PendingSignIns(Sealer(keys, "pending-sign-in"), ttl=settings.mfa_challenge_ttl),
         ),
         account=AccountService(
@@ -181,11 +192,13 @@ def build_core(settings: Settings, clock: Clock, *, deployment_clock: bool) -> C
         recovery=recovery,
         verification=verification,
         second_factors=second_factors,
+        passkeys=passkeys,
         reauth=Reauthentication(
             db=db,
             clock=clock,
             confirmation=confirmation,
             issuer=issuer,
+            passkeys=passkeys,
             ttl=settings.reauth_ttl,
         ),
         email_change=EmailChange(

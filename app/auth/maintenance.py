@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import structlog
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from app.auth import email_tokens, repository, revocations
+from app.auth import email_tokens, passkeys, repository, revocations
 from app.clock import Clock
 from app.db.database import Database, is_unavailable, unavailable_cause
 from app.db.locks import exclusive
@@ -74,6 +74,7 @@ class Purger:
         counts = await throttle.purge(self._db, now - self._throttle_window)
         async with self._db.write() as tx:
             links = await email_tokens.purge(tx.session, now)
+            await passkeys.purge_challenges(tx.session, now)
         mails = await outbox.purge(self._db, now - self._mail_window)
         result = PurgeResult(
             sessions=sessions,

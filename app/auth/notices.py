@@ -75,6 +75,23 @@ class Notices:
             left=left,
         )
 
+    async def passkey(
+        self, tx: Tx, kind: str, user: User, client: ClientInfo, now: int, *, name: str
+    ) -> None:
+        """A passkey was added or removed (``MailKind.PASSKEY_ADDED`` / ``_REMOVED``)."""
+        await self._send(
+            tx,
+            kind,
+            user,
+            now,
+            name=name,
+            when=to_iso(now).replace("T", " ").replace("Z", " UTC"),
+            device=self.describe(client.user_agent),
+            network=client.address or "an unknown network",
+            security_url=self.messages.url("/account/passkeys"),
+            forgot_url=self.messages.url("/forgot-password"),
+        )
+
     async def _send(self, tx: Tx, kind: str, user: User, now: int, **context: Any) -> None:
         if await self.limits.allow(kind, user.email, now, tx=tx):
             await self.outbox.send(tx, kind, to=user.email, user_id=user.id, now=now, **context)

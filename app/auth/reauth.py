@@ -19,6 +19,7 @@ from sqlmodel import col
 
 from app.auth.authenticate import TokenIssuer
 from app.auth.confirmation import PasswordConfirmation
+from app.auth.passkeys import PasskeyRefused, Passkeys, Purpose
 from app.auth.types import IssuedToken, Throttled, WrongCredentials
 from app.clock import Clock
 from app.db.database import Database
@@ -41,6 +42,7 @@ class Reauthentication:
     clock: Clock
     confirmation: PasswordConfirmation
     issuer: TokenIssuer
+    passkeys: Passkeys
     ttl: int  # APP_REAUTH_TTL
 
     def fresh(self, claims: TokenClaims) -> bool:
@@ -54,6 +56,21 @@ class Reauthentication:
         checked = await self.confirmation.confirm(claims, password, now)
         if isinstance(checked, Throttled | WrongCredentials):
             return checked
+        return await self._proved_now(claims, client, now)
+
+    async def confirm_passkey(
+        self, claims: TokenClaims, raw: object, client: ClientInfo
+    ) -> IssuedToken | PasskeyRefused:
+        """One of the account's own passkeys, user verified: the proof is now."""
+        proved = await self.passkeys.prove(raw, Purpose.REAUTH, user_id=claims.user_id)
+        if isinstance(proved, PasskeyRefused):
+            return proved
+        outcome = await self._proved_now(claims, client, self.clock.now())
+        return outcome if isinstance(outcome, IssuedToken) else PasskeyRefused("session ended")
+
+    async def _proved_now(
+        self, claims: TokenClaims, client: ClientInfo, now: int
+    ) -> IssuedToken | WrongCredentials:
         async with self.db.write() as tx:
             moved = await tx.session.exec(
                 update(Session)

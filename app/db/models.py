@@ -20,6 +20,7 @@ __all__ = [
     "TestClockRow",
     "ThrottleBucket",
     "User",
+    "WebAuthnChallenge",
 ]
 
 
@@ -165,3 +166,15 @@ class Authenticator(SQLModel, table=True):
     data: str = Field(sa_column=Column(Text, nullable=False))
     created_at: int = _time()
     last_used_at: int | None = _time(nullable=True)
+
+
+class WebAuthnChallenge(SQLModel, table=True):
+    """A passkey ceremony's challenge, until it is used (once) or expires: only its
+    SHA-256, and what it is for (``register``, ``sign-in``, ``reauth``) and for whom."""
+
+    __tablename__ = "webauthn_challenges"
+
+    digest: str = Field(primary_key=True, max_length=64)
+    purpose: str = Field(max_length=16)
+    user_id: int | None = Field(default=None)
+    expires_at: int = _time(index=True)

@@ -28,6 +28,8 @@ class MailKind:
     TWO_FACTOR_OFF = "two_factor_off"
     RECOVERY_CODES_MADE = "recovery_codes_made"
     RECOVERY_CODE_USED = "recovery_code_used"
+    PASSKEY_ADDED = "passkey_added"
+    PASSKEY_REMOVED = "passkey_removed"
 
     # Mails that carry a link someone is waiting for: the sender takes them before
     # notices queued earlier, so a flood of notices never delays a reset.

@@ -32,6 +32,8 @@ class EventKind(StrEnum):
     RECOVERY_CODE_USED = "recovery_code_used"
     SECOND_FACTOR_FAILED = "second_factor_failed"
     REAUTHENTICATED = "reauthenticated"
+    PASSKEY_ADDED = "passkey_added"
+    PASSKEY_REMOVED = "passkey_removed"
 
 
 async def record_event(

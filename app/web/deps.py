@@ -12,6 +12,7 @@ from litestar.plugins.htmx import HTMXRequest
 
 from app.auth.account import AccountService
 from app.auth.email_change import EmailChange
+from app.auth.passkeys import Passkeys
 from app.auth.reauth import Reauthentication
 from app.auth.recovery import Recovery
 from app.auth.second_factors import SecondFactors
@@ -40,6 +41,7 @@ __all__ = [
     "EmailChangeDep",
     "OptionalClaims",
     "OutboxDep",
+    "PasskeysDep",
     "PasswordPolicyDep",
     "ReauthDep",
     "RecoveryDep",
@@ -60,6 +62,7 @@ PasswordPolicyDep: TypeAlias = NamedDependency[SkipValidation[PasswordPolicy]]
 RecoveryDep: TypeAlias = NamedDependency[SkipValidation[Recovery]]
 SecondFactorsDep: TypeAlias = NamedDependency[SkipValidation[SecondFactors]]
 ReauthDep: TypeAlias = NamedDependency[SkipValidation[Reauthentication]]
+PasskeysDep: TypeAlias = NamedDependency[SkipValidation[Passkeys]]
 VerificationDep: TypeAlias = NamedDependency[SkipValidation[Verification]]
 EmailChangeDep: TypeAlias = NamedDependency[SkipValidation[EmailChange]]
 OutboxDep: TypeAlias = NamedDependency[SkipValidation[Outbox]]

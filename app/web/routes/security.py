@@ -14,7 +14,7 @@ from app.auth import totp
 from app.auth.second_factors import AlreadyOn
 from app.auth.types import WrongCode
 from app.web.csrf import SHOW_FORM
-from app.web.deps import AppSettings, Client, CurrentUser, SecondFactorsDep
+from app.web.deps import AppSettings, Client, CurrentUser, PasskeysDep, SecondFactorsDep
 from app.web.forms import field_text, read_form
 from app.web.htmx import page, redirect
 from app.web.reauth import fresh_proof
@@ -36,12 +36,20 @@ QR_NAME = "QR code for your authenticator app"
 
 @view("/account/security", name="security")
 async def security_page(
-    request: HTMXRequest, user: CurrentUser, second_factors: SecondFactorsDep
+    request: HTMXRequest,
+    user: CurrentUser,
+    second_factors: SecondFactorsDep,
+    passkeys: PasskeysDep,
 ) -> Response[Any]:
     overview = await second_factors.overview(user)
     changed = request.query_params.get("done", "")
     notice = {"totp-off": "The authenticator app is off. Your password alone signs you in now."}
-    context = {"claims": user, "overview": overview, "notice": notice.get(changed)}
+    context = {
+        "claims": user,
+        "overview": overview,
+        "passkeys": await passkeys.list(user),
+        "notice": notice.get(changed),
+    }
     return page(request, "security.html", context, headers=NO_STORE)
 
 

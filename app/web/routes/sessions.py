@@ -46,7 +46,9 @@ EVENT_LABELS = {
     EventKind.RECOVERY_CODES_MADE: "New recovery codes made",
     EventKind.RECOVERY_CODE_USED: "Recovery code used to sign in",
     EventKind.SECOND_FACTOR_FAILED: "Wrong code at sign-in",
-    EventKind.REAUTHENTICATED: "Password confirmed",
+    EventKind.REAUTHENTICATED: "Confirmed it was you",
+    EventKind.PASSKEY_ADDED: "Passkey added",
+    EventKind.PASSKEY_REMOVED: "Passkey removed",
 }
 
 
