@@ -101,7 +101,12 @@ def live_server(
     env = {"APP_SMTP_URL": mail.url, "APP_OUTBOX_POLL": "0.1"}
     if deployment.database == "postgres":
         env["APP_DATABASE_URL"] = servers.new_database()
-    server = LiveServer(tmp_path_factory.mktemp("server"), workers=deployment.workers, env=env)
+    server = LiveServer(
+        tmp_path_factory.mktemp("server"),
+        workers=deployment.workers,
+        env=env,
+        host_name="localhost",  # passkeys need a domain name: served as http://localhost:<port>
+    )
     try:
         server.start()
     except RuntimeError as error:

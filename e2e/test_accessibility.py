@@ -19,6 +19,7 @@ from pages import (
     AccountEmailPage,
     DashboardPage,
     LoginPage,
+    PasskeysPage,
     PasswordPage,
     ReauthPage,
     RecoveryCodesPage,
@@ -28,6 +29,7 @@ from pages import (
     SignOutPage,
     TotpPage,
     TwoFactorPage,
+    VirtualAuthenticator,
 )
 from pages.security import code_at
 from playwright.sync_api import BrowserContext, Page, expect
@@ -248,3 +250,23 @@ def test_the_security_pages_and_the_second_step(
     two_factor.enter("000000")
     expect(two_factor.summary.box).to_be_focused()
     audit.check(page, "two-factor sign-in", "errors")
+
+
+def test_the_passkey_pages(page: Page, credentials: Credentials, audit: Audit) -> None:
+    VirtualAuthenticator(page)
+    RegisterPage(page).open().register(credentials).wait_until_loaded()
+    passkeys = PasskeysPage(page).open()
+    expect(passkeys.add).to_be_visible()
+    audit.check(page, "passkeys", "none yet")
+    passkeys.name.fill("Work laptop")
+    passkeys.add.click()
+    expect(passkeys.listed).to_have_count(1)
+    audit.check(page, "passkeys", "one added")
+    SecurityPage(page).open()
+    audit.check(page, "security", "with a passkey")
+    passkeys.open().delete_button("Work laptop").click()
+    expect(passkeys.listed).to_have_count(0)
+    DashboardPage(page).open().sign_out()
+    page.get_by_role("button", name="Sign in with a passkey").click()  # deleted: refused
+    expect(page.get_by_role("alert")).to_be_visible()
+    audit.check(page, "login", "passkey refused")

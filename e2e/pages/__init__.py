@@ -4,6 +4,7 @@ from pages.account_email import AccountEmailPage
 from pages.dashboard import DashboardPage
 from pages.forms import ErrorSummary
 from pages.login import LoginPage
+from pages.passkeys import PasskeysPage, VirtualAuthenticator
 from pages.password import PasswordPage
 from pages.register import RegisterPage
 from pages.security import ReauthPage, RecoveryCodesPage, SecurityPage, TotpPage, TwoFactorPage
@@ -16,6 +17,7 @@ __all__ = [
     "ErrorPage",
     "ErrorSummary",
     "LoginPage",
+    "PasskeysPage",
     "PasswordPage",
     "ReauthPage",
     "RecoveryCodesPage",
@@ -26,4 +28,5 @@ __all__ = [
     "SiteHeader",
     "TotpPage",
     "TwoFactorPage",
+    "VirtualAuthenticator",
 ]

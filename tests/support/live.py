@@ -37,11 +37,14 @@ class LiveServer:
         env: Mapping[str, str] | None = None,
         port: int | None = None,
         plain_uvicorn: bool = False,
+        host_name: str = "127.0.0.1",
     ) -> None:
         self.data_dir = data_dir
         self.workers = workers
         self.port = port or free_port()
-        self.base_url = f"http://127.0.0.1:{self.port}"
+        # The name in APP_BASE_URL and every URL (it listens on 127.0.0.1 either way):
+        # "localhost" where passkeys must work (a relying-party ID is never an IP address).
+        self.base_url = f"http://{host_name}:{self.port}"
         self.log_path = data_dir / "server.log"
         self.extra_env = dict(env or {})
         self.plain_uvicorn = plain_uvicorn  # `python -m uvicorn app.main:app`, as README allows
