@@ -90,6 +90,7 @@ def test_adding_a_passkey_lists_it_and_mails_the_address(
     assert ("passkey_added",) in db.rows("SELECT kind FROM auth_events")
 
 
+@pytest.mark.backends("sqlite")  # the page is the same on every backend
 def test_the_page_says_javascript_is_needed_to_add_one(ada: Browser) -> None:
     page = ada.client.get("/account/passkeys").text
     assert 'data-passkey="register" hidden' in page  # the button shows only with JavaScript
@@ -119,6 +120,7 @@ def test_a_synced_passkey_is_recorded_as_such(ada: Browser, db: Database) -> Non
     assert ("swk",) in db.rows("SELECT amr FROM sessions")
 
 
+@pytest.mark.backends("sqlite")  # checked in-process; challenges: on every backend, below
 @pytest.mark.parametrize(
     "knobs",
     [
@@ -137,6 +139,7 @@ def test_a_sign_in_that_does_not_verify_is_refused(
     assert auth_set_cookie(response) is None
 
 
+@pytest.mark.backends("sqlite")  # checked in-process; challenges: on every backend, below
 @pytest.mark.parametrize(
     "knobs",
     [{"origin": "https://evil.example"}, {"rp_id": "evil.example"}, {"uv": False}],

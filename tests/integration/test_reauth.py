@@ -35,6 +35,7 @@ def reauth_url(next_path: str) -> str:
     return "/reauth?next=" + quote(next_path, safe="")
 
 
+@pytest.mark.backends("sqlite")  # decided from the token and the clock: no query at all
 @pytest.mark.parametrize("page", ["/account/totp", "/account/recovery-codes"])
 def test_a_page_that_shows_a_secret_asks_for_the_password_first(stale: Browser, page: str) -> None:
     response = stale.client.get(page, follow_redirects=False)
@@ -80,6 +81,7 @@ def test_a_form_posted_without_a_fresh_proof_changes_nothing(
     ]
 
 
+@pytest.mark.backends("sqlite")  # decided from the token and the clock: no query at all
 def test_htmx_is_sent_with_hx_redirect(stale: Browser) -> None:
     response = stale.client.get("/account/totp", headers=HTMX, follow_redirects=False)
     assert response.headers.get("hx-redirect") == reauth_url("/account/totp")
@@ -154,6 +156,7 @@ def test_the_security_page_needs_no_fresh_proof(stale: Browser) -> None:
     assert 'href="/account/security"' in stale.client.get("/dashboard").text
 
 
+@pytest.mark.backends("sqlite")  # decided from the token and the clock: no query at all
 def test_signed_out_the_reauth_page_is_the_login_page(visitor: Browser) -> None:
     response = visitor.client.get("/reauth?next=/account/totp", follow_redirects=False)
     assert response.status_code == 303

@@ -18,6 +18,7 @@ from app.clock import TestClock
 from app.config import Settings
 from app.main import create_app
 from app.security.keys import prune_keyset, rotate_keyset
+from tests.support.backends import WITH_STORES
 from tests.support.browser import (
     HTMX,
     Browser,
@@ -110,6 +111,7 @@ def test_a_wrong_code_then_a_right_one_turns_the_app_on(
     assert "On." in ada.client.get("/account/security").text
 
 
+@pytest.mark.backends("sqlite")  # how htmx or a pending cookie is answered: no backend changes it
 def test_htmx_gets_hx_redirect_to_the_recovery_codes(ada: Browser, clock: TestClock) -> None:
     secret = secret_on(ada.client.get("/account/totp").text)
     response = ada.post_form("/account/totp", {"code": code_at(secret, clock.now())}, headers=HTMX)
@@ -159,6 +161,7 @@ def test_the_password_alone_sets_no_auth_cookie_and_asks_for_the_code(
     assert 'href="/login"' in page.text
 
 
+@pytest.mark.backends("sqlite")  # how htmx or a pending cookie is answered: no backend changes it
 def test_htmx_login_gets_hx_redirect_to_the_second_step(ada: Browser, enrolled: Enrolled) -> None:
     response = ada.login(ADA, headers=HTMX)
     assert response.headers.get("hx-redirect") == "/login/two-factor"
@@ -180,6 +183,7 @@ def test_the_code_signs_in_and_goes_to_next(
     assert "Password and authenticator app" in sessions.text
 
 
+@pytest.mark.backends("sqlite")  # how htmx or a pending cookie is answered: no backend changes it
 def test_without_a_pending_sign_in_the_second_step_is_the_login_page(
     client: TestClient[Litestar],
 ) -> None:
@@ -209,6 +213,7 @@ def test_the_setup_code_never_signs_in(ada: Browser, clock: TestClock) -> None:
     assert sign_in_with_code(ada, ADA, setup_code).status_code == 401
 
 
+@pytest.mark.backends("sqlite")  # clock arithmetic; the stored step: test_a_code_is_accepted_once
 @pytest.mark.parametrize(("offset", "status"), [(-1, 303), (+1, 303), (-2, 401), (+2, 401)])
 def test_one_step_either_side_is_accepted_two_are_not(
     ada: Browser, enrolled: Enrolled, clock: TestClock, offset: int, status: int
@@ -227,6 +232,7 @@ def test_a_code_older_than_one_already_used_is_refused(
     assert sign_in_with_code(other, ADA, previous).status_code == 401
 
 
+@pytest.mark.backends("sqlite")  # how htmx or a pending cookie is answered: no backend changes it
 def test_the_pending_sign_in_expires(
     ada: Browser, enrolled: Enrolled, clock: TestClock, settings: Settings
 ) -> None:
@@ -377,6 +383,7 @@ def second_worker(
         yield Browser(other)
 
 
+@pytest.mark.backends(*WITH_STORES)  # the count lives in Redis when it is configured
 def test_too_many_wrong_codes_for_one_account_are_429_on_every_worker(
     ada: Browser,
     enrolled: Enrolled,
