@@ -4,7 +4,8 @@
   ``APP_REVOCATION_MAX_LAG`` each worker reads the session row on every request, so a
   session that is gone is refused at once; when the poll works again, the fast path
   (the token alone) returns.
-- The push channel is cut (Redis stopped; PostgreSQL's listening connection killed): the
+- The push channel is cut (Redis stopped; PostgreSQL's listening connection killed; the
+  local sockets removed): the
   poll still brings every revocation to every worker within a second, and sign-ins that
   cannot be counted are refused (503), not waved through.
 """
@@ -17,6 +18,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from app.auth.channels import local_directory
 from tests.support.backends import BACKENDS, Servers
 from tests.support.database import Database
 from tests.support.deployments import (
@@ -78,13 +80,13 @@ def test_a_stale_denylist_sends_every_request_to_the_session_row(deployment: Dep
     every_worker_shows(again, TOKEN_ALONE)  # caught up: no query per request again
 
 
-@pytest.fixture(params=["postgres", "redis"])
+@pytest.fixture(params=["sqlite", "postgres", "redis"])
 def fragile(
     request: pytest.FixtureRequest, servers: Servers, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[Deployment, RedisServer | None]]:
-    """A two-worker deployment whose push channel the test may cut: PostgreSQL's own, or a
-    Redis server of its own."""
-    backend = BACKENDS["postgres"]
+    """A two-worker deployment whose push channel the test may cut: the local sockets
+    (SQLite), PostgreSQL's own, or a Redis server of its own."""
+    backend = BACKENDS["sqlite" if request.param == "sqlite" else "postgres"]
     data_dir = tmp_path_factory.mktemp(f"fragile-{request.param}")
     env = backend_env(backend, servers, data_dir)
     redis = RedisServer().start() if request.param == "redis" else None
@@ -117,6 +119,9 @@ def test_with_the_push_channel_cut_revocations_still_reach_every_worker(
         assert refused.status_code == 503  # a sign-in that cannot be counted is not allowed
         assert "try again" in refused.text
         assert refused.headers["retry-after"]
+    elif deployment.backend.database == "sqlite":  # no process can be reached any more
+        for socket_file in local_directory(deployment.env["APP_DATABASE_URL"]).glob("*.sock"):
+            socket_file.unlink()
     else:
         deployment.db.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
