@@ -31,8 +31,11 @@ from app.web.headers import SecurityHeaders
 from app.web.origin import SameOriginMiddleware
 from app.web.routes import (
     addresses,
+    api,
     clock_control,
     dev_mail,
+    example,
+    gateway,
     pages,
     password,
     recovery,
@@ -109,7 +112,14 @@ def _routes(core: Core) -> list[Any]:
             addresses.email_page,
             addresses.email_submit,
             addresses.resend_check,
+            example.example_page,
+            example.example_submit,
         ],
+    )
+    api_routes = Router(
+        path="/api",
+        opt=GUARDED,  # JSON: not signed in is 401 {"error": "not_signed_in"}, no redirect
+        route_handlers=[api.me, example.example_api, example.example_api_submit],
     )
     routes: list[Any] = [
         pages.index,
@@ -129,7 +139,9 @@ def _routes(core: Core) -> list[Any]:
         addresses.verify_submit,
         addresses.confirm_page,
         addresses.confirm_submit,
+        gateway.verify,
         guarded,
+        api_routes,
         create_static_files_router(
             path="/static", directories=[ROOT / "static"], name="static", opt=NO_AUTH
         ),
