@@ -234,3 +234,34 @@ def test_a_cross_site_post_without_a_cookie_is_still_403(visitor: Browser) -> No
     response = _verify(visitor.client, **{"X-Original-Method": "POST", "Origin": EVIL})
 
     assert response.status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("headers", "sign_in"),
+    [
+        (
+            {"X-Original-URI": "/app/r?y=2027&s=a b"},
+            "/login?next=%2Fapp%2Fr%3Fy%3D2027%26s%3Da%2520b",
+        ),
+        ({"X-Forwarded-Uri": "/traefik/page"}, "/login?next=%2Ftraefik%2Fpage"),
+        ({"X-Original-URI": "//evil.example/x"}, "/login"),
+        ({"X-Original-URI": "https://evil.example/x"}, "/login"),
+        ({"X-Original-URI": "/\\evil.example"}, "/login"),
+        ({}, "/login"),
+    ],
+    ids=["nginx", "traefik", "scheme-relative", "absolute", "backslash", "none"],
+)
+def test_the_401_says_where_to_sign_in_with_a_local_next_only(
+    visitor: Browser, headers: dict[str, str], sign_in: str
+) -> None:
+    response = _verify(visitor.client, **headers)
+
+    assert response.status_code == 401
+    assert response.headers["x-sign-in"] == sign_in
+
+
+def test_a_signed_in_answer_says_nothing_about_signing_in(signed_in: Browser) -> None:
+    response = _verify(signed_in.client, **{"X-Original-URI": "/app/"})
+
+    assert response.status_code == 200
+    assert "x-sign-in" not in response.headers
