@@ -114,12 +114,11 @@ def _routes(core: Core) -> list[Any]:
             addresses.resend_check,
             example.example_page,
             example.example_submit,
+            # JSON under /api/: not signed in is 401 {"error": "not_signed_in"} (the guard)
+            api.me,
+            example.example_api,
+            example.example_api_submit,
         ],
-    )
-    api_routes = Router(
-        path="/api",
-        opt=GUARDED,  # JSON: not signed in is 401 {"error": "not_signed_in"}, no redirect
-        route_handlers=[api.me, example.example_api, example.example_api_submit],
     )
     routes: list[Any] = [
         pages.index,
@@ -141,7 +140,6 @@ def _routes(core: Core) -> list[Any]:
         addresses.confirm_submit,
         gateway.verify,
         guarded,
-        api_routes,
         create_static_files_router(
             path="/static", directories=[ROOT / "static"], name="static", opt=NO_AUTH
         ),

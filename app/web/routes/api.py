@@ -1,4 +1,4 @@
-"""The JSON API: every route here is guarded (``/api/`` is mounted on a guarded router),
+"""The JSON API: every route here is guarded (on the guarded router, paths under ``/api/``),
 so a request that is not signed in gets the guard's ``401 {"error": "not_signed_in"}``
 and never reaches a handler. Renewals and rotations set the cookie on a JSON answer as
 on a page (the guard's ``before_send`` hook)."""
@@ -20,7 +20,7 @@ def iso(timestamp: int) -> str:
     return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-@get("/me", name="api_me", sync_to_thread=False)
+@get("/api/me", name="api_me", sync_to_thread=False)
 def me(user: CurrentUser) -> dict[str, Any]:
     """Who is signed in, and the session this browser is in (its public id only)."""
     return {

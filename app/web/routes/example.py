@@ -1,7 +1,7 @@
 """The recipe of README's "Protecting your own app": a guarded page with a form, and a
 guarded JSON route, as a developer adds their own to this app. Copy this module, rename
-the paths, and register the handlers in ``app/main.py``: a page on the ``guarded`` router,
-a JSON route on the ``api`` router. That is all the guarding there is:
+the paths, and add the handlers to the ``guarded`` router in ``app/main.py`` (a JSON route
+with a path under ``/api/``). That is all the guarding there is:
 
 - the router's ``opt=GUARDED`` lets only signed-in users reach the handler (others get
   ``303`` to ``/login?next=...``, or ``401 {"error": "not_signed_in"}`` under ``/api/``);
@@ -56,10 +56,10 @@ async def example_submit(request: HTMXRequest, user: CurrentUser) -> Any:
     return page(request, "example.html", {"claims": user, "errors": {}, "said": message})
 
 
-# -- a guarded JSON route (on the api router: /api/example) --------------------------------
+# -- a guarded JSON route (a path under /api/, on the guarded router too) ---------------
 
 
-@get("/example", name="api_example", sync_to_thread=False)
+@get("/api/example", name="api_example", sync_to_thread=False)
 def example_api(user: CurrentUser) -> dict[str, Any]:
     return {"user_id": user.user_id, "email": user.email}
 
@@ -69,7 +69,7 @@ class Message:
     message: str
 
 
-@post("/example", name="api_example_submit", status_code=200, sync_to_thread=False)
+@post("/api/example", name="api_example_submit", status_code=200, sync_to_thread=False)
 def example_api_submit(data: JSONBody[Message], user: CurrentUser) -> Response[Any]:
     """A body that is not ``{"message": "..."}`` is Litestar's 400, in JSON like every
     error under ``/api/`` (app/web/errors.py)."""
