@@ -6,19 +6,24 @@ sees at the gateway, and what the protected app is told.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import httpx
 import pytest
 
+from app.main import create_app
 from tests.support.browser import hidden_fields
 from tests.support.deployments import MAX_LAG, POLL, PROPAGATION
-from tests.support.gateway import UPSTREAM_COOKIE, EchoUpstream, GatewayNginx
+from tests.support.gateway import GATEWAY_CONFIG, UPSTREAM_COOKIE, EchoUpstream, GatewayNginx
 from tests.support.live import LiveServer, ServerClock
+from tests.support.nginx import parse
 from tests.support.remote import AUTH, RemoteBrowser
 from tests.support.servers import free_port
+from tests.support.settings import make_settings
 
 HOUR, DAY = 3600, 86400
 EVIL = "https://evil.example"
@@ -266,3 +271,33 @@ def test_a_logout_is_refused_by_the_gateway_on_every_worker_within_a_second(
     else:
         raise AssertionError(f"not refused by every worker within 10 s: {refusals}")
     assert last_served - since <= PROPAGATION, last_served - since
+
+
+# Paths of the app that the gateway does not send to it: your app's ("/", "/api/", the
+# recipe), or reached otherwise (the verify subrequest, the health check, the test clock).
+NOT_THROUGH_THE_GATEWAY = re.compile(
+    r"^/(?:$|api/|example$|auth/verify$|healthz$|readyz$|_test/|_dev/)"
+)
+
+
+def test_every_page_of_the_app_is_routed_to_it_by_the_gateway(tmp_path: Path) -> None:
+    """A page added to the app but not to the gateway's list would go to the protected
+    app: a sign-in step that never arrives."""
+    server = next(d for d in parse(GATEWAY_CONFIG.read_text()) if d.name == "http")
+    main = next(d for d in server.children("server") if d.children("location"))
+    patterns = [
+        re.compile(location.args[1])
+        for location in main.children("location")
+        if location.args[0] == "~"
+    ]
+    app = create_app(make_settings(tmp_path))
+    paths = {route.path for route in app.routes if not route.path.startswith("/static")}
+
+    missing = {
+        path
+        for path in paths
+        if not NOT_THROUGH_THE_GATEWAY.match(path)
+        and not any(pattern.match(path.split("{")[0]) for pattern in patterns)
+    }
+
+    assert missing == set()
