@@ -9,6 +9,12 @@
   handler asked for (login, logout) - on *every* response, error pages included: a
   rotated secret whose cookie never reached the browser would later look like a stolen
   one. It is app-level because a CSRF refusal is answered outside route middleware.
+- :func:`not_signed_in` is the one answer to a visitor who must sign in: ``303`` to the
+  login page, ``401`` + ``HX-Redirect`` for htmx, ``401 {"error": "not_signed_in"}`` for
+  an API request (:func:`wants_json`: under ``/api/``, or asking for JSON and not HTML).
+- ``FORWARD_AUTH`` (``/auth/verify``, :mod:`app.web.routes.gateway`): the guard runs as on
+  a page, and the answer carries the auth cookie's ``Set-Cookie`` alone - a proxy passes
+  on the first one only (docs/design.md, "Forward auth").
 """
 
 from __future__ import annotations
