@@ -8,6 +8,7 @@ token 1 d, session idle 14 d.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from redis import Redis
 
 from app.clock import TestClock
 from app.config import Settings
+from tests.support.apps import serve
 from tests.support.browser import (
     Browser,
     assert_deletes_cookie,
@@ -25,7 +27,7 @@ from tests.support.browser import (
     set_cookie_headers,
 )
 from tests.support.database import Database
-from tests.support.settings import BASE_URL
+from tests.support.settings import BASE_URL, make_settings
 from tests.support.statements import StatementLog
 
 HOUR, DAY = 3600, 86400
@@ -270,3 +272,22 @@ def test_a_signed_in_answer_says_nothing_about_signing_in(signed_in: Browser) ->
 
     assert response.status_code == 200
     assert "x-sign-in" not in response.headers
+
+
+def test_several_auth_cookies_get_one_deletion_where_a_page_gets_one_per_path(
+    tmp_path: Path, clock: TestClock
+) -> None:
+    """Without ``__Host-`` (plain HTTP), a page deletes a planted cookie on every path it
+    may sit on; the verify answer keeps the first deletion only (on "/"), because a proxy
+    passes on one ``Set-Cookie``."""
+    settings = make_settings(tmp_path, cookie_secure=False)
+    planted = {"Cookie": "auth=one; auth=two"}
+    with serve(settings, clock, base_url="http://testserver.local") as client:
+        page = client.get("/account/password", headers=planted, follow_redirects=False)
+        verify = client.get("/auth/verify", headers=planted)
+
+    assert page.status_code == 303
+    assert len([h for h in set_cookie_headers(page) if h.startswith("auth=")]) == 3
+    assert verify.status_code == 401
+    assert len(set_cookie_headers(verify)) == 1, set_cookie_headers(verify)
+    assert_deletes_cookie(verify, "auth", secure=False)
