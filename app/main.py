@@ -32,8 +32,11 @@ from app.web.origin import SameOriginMiddleware
 from app.web.reauth import ReauthRequiredError, reauth_required_handler, require_fresh_proof
 from app.web.routes import (
     addresses,
+    api,
     clock_control,
     dev_mail,
+    example,
+    gateway,
     pages,
     passkeys,
     password,
@@ -130,6 +133,12 @@ def _routes(core: Core) -> list[Any]:
             passkeys.delete_passkey,
             passkeys.reauth_options,
             passkeys.reauth_with_passkey,
+            example.example_page,
+            example.example_submit,
+            # JSON under /api/: not signed in is 401 {"error": "not_signed_in"} (the guard)
+            api.me,
+            example.example_api,
+            example.example_api_submit,
         ],
     )
     routes: list[Any] = [
@@ -154,6 +163,7 @@ def _routes(core: Core) -> list[Any]:
         addresses.verify_submit,
         addresses.confirm_page,
         addresses.confirm_submit,
+        gateway.verify,
         guarded,
         create_static_files_router(
             path="/static", directories=[ROOT / "static"], name="static", opt=NO_AUTH

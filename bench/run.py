@@ -25,6 +25,7 @@ from typing import Any
 
 from bench.backends import measure_backends
 from bench.cpu import CpuMeter
+from bench.gateway import measure_gateway
 from bench.inprocess import measure_inprocess
 from bench.logins import measure_argon2
 from bench.machine import describe_machine, git_revision
@@ -107,6 +108,7 @@ SECTIONS: dict[str, Callable[[Plan, Path, dict[str, Any]], None]] = {
     "served": measure_served,
     "backends": _backends,
     "rotation": _rotation,
+    "gateway": measure_gateway,
 }
 
 

@@ -28,6 +28,7 @@ class Variant:
     # Tier 3: makes a file of n fresh tokens, one per request (each rotates its session).
     pool: Callable[[int], Path] | None = None
     token_cookie: str = ""
+    authorization: str = ""  # an Authorization header on every request (auth_basic)
     runs: list[WrkResult] = field(default_factory=list)
 
 
@@ -60,6 +61,7 @@ def _run(variant: Variant, seconds: int, connections: int, expected_rps: float) 
         cookie=variant.cookie,
         tokens=tokens,
         token_cookie=variant.token_cookie,
+        authorization=variant.authorization,
     )
     if tokens is not None:
         tokens.unlink()

@@ -1,5 +1,6 @@
 -- make bench: the request script for Debian's wrk (one thread, -t1).
 -- BENCH_COOKIE: the Cookie header sent with every request.
+-- BENCH_AUTHORIZATION: an Authorization header sent with every request, if set (auth_basic).
 -- BENCH_TOKENS + BENCH_TOKEN_COOKIE: a file of tokens, one a line; each request carries
 --   the next one (tier 3: every token is used once). When they run out the thread stops
 --   and `exhausted` says so (the run is then void: the driver sizes pools to avoid it).
@@ -8,6 +9,7 @@
 local cookie = os.getenv("BENCH_COOKIE") or ""
 local tokens_file = os.getenv("BENCH_TOKENS") or ""
 local token_cookie = os.getenv("BENCH_TOKEN_COOKIE") or ""
+local authorization = os.getenv("BENCH_AUTHORIZATION") or ""
 local tokens = {}
 local count = 0
 local position = 0
@@ -28,7 +30,11 @@ function init(args)
       tokens[count] = line
     end
   else
-    static_request = wrk.format("GET", wrk.path, { ["Cookie"] = cookie })
+    local headers = { ["Cookie"] = cookie }
+    if authorization ~= "" then
+      headers["Authorization"] = authorization
+    end
+    static_request = wrk.format("GET", wrk.path, headers)
   end
 end
 

@@ -73,12 +73,14 @@ def run_wrk(
     tokens: Path | None = None,
     token_cookie: str = "",
     cpus: str | None = LOAD_CPUS,
+    authorization: str = "",
 ) -> WrkResult:
     env = {
         **os.environ,
         "BENCH_COOKIE": cookie,
         "BENCH_TOKENS": str(tokens) if tokens else "",
         "BENCH_TOKEN_COOKIE": token_cookie,
+        "BENCH_AUTHORIZATION": authorization,
     }
     command = [
         "wrk",

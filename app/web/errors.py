@@ -13,7 +13,7 @@ from litestar.types import ExceptionHandlersMap
 from app.db.database import DatabaseUnavailableError, is_unavailable, unavailable_cause
 from app.security.passwords import HashQueueFullError
 from app.shared.throttle import CounterUnavailableError
-from app.web.guard import NotSignedInError, not_signed_in_handler
+from app.web.guard import API_PREFIX, NotSignedInError, not_signed_in_handler
 from app.web.plain import PlainClientError
 
 __all__ = ["exception_handlers"]
@@ -41,6 +41,18 @@ TITLES = {
     500: "Server error",
     503: "Busy",
 }
+# The JSON API's error words (``{"error": ...}``), by status.
+API_ERRORS = {
+    400: "bad_request",
+    401: "not_signed_in",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "too_large",
+    429: "too_many_requests",
+    500: "server_error",
+    503: "unavailable",
+}
 RETRY_SOON = "5"  # seconds, for a 503
 CSRF_REFUSED = "CSRF token verification failed"  # Litestar's words: a stale or forged token
 STALE_FORM = "The form you used was loaded before you signed in or out, so it no longer works."
@@ -63,6 +75,21 @@ def _error_page(
     )
 
 
+def _api_error(status: int, headers: dict[str, str] | None = None) -> Response[Any]:
+    """An error under ``/api/``: JSON, never an HTML page."""
+    error = API_ERRORS.get(status, API_ERRORS[400] if status < 500 else API_ERRORS[500])
+    return Response(
+        {"error": error},
+        status_code=status,
+        headers={**(headers or {}), "Cache-Control": "no-store"},
+        media_type="application/json",
+    )
+
+
+def _is_api(request: Request[Any, Any, Any]) -> bool:
+    return request.url.path.startswith(API_PREFIX)
+
+
 CLIENT_GONE = "client disconnected prematurely"  # Litestar's words for a hung-up body
 
 
@@ -75,6 +102,8 @@ def _http_exception(request: Request[Any, Any, Any], exc: HTTPException) -> Resp
     headers = {
         k: v for k, v in (exc.headers or {}).items() if k.lower() in {"allow", "retry-after"}
     }
+    if _is_api(request):
+        return _api_error(exc.status_code, headers)
     if exc.status_code == 405 and request.url.path == "/logout":  # a GET must not sign out
         return Template(
             "sign_out.html",
@@ -92,13 +121,15 @@ def _unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any
     if is_unavailable(exc):  # a database error raised outside app.db.database's wrapping
         return _database_unavailable(request, exc)
     log.error("unhandled_error", path=request.url.path, error=type(exc).__name__, exc_info=exc)
-    return _error_page(500)
+    return _api_error(500) if _is_api(request) else _error_page(500)
 
 
 def _unavailable(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     """A part the request needs (the throttle store) cannot be reached: refuse, do not
     guess - an attempt that cannot be counted is not allowed."""
     log.warning("unavailable", path=request.url.path, error=type(exc).__name__)
+    if _is_api(request):
+        return _api_error(503, {"Retry-After": RETRY_SOON})
     return _error_page(503, {"Retry-After": RETRY_SOON})
 
 
@@ -108,13 +139,8 @@ def _database_unavailable(request: Request[Any, Any, Any], exc: Exception) -> Re
     The next request tries again: nothing here needs a restart to recover."""
     log.warning("database_unavailable", path=request.url.path, error=unavailable_cause(exc))
     headers = {"Retry-After": RETRY_SOON}
-    if request.url.path.startswith("/api/"):
-        return Response(
-            {"error": "unavailable"},
-            status_code=503,
-            headers={**headers, "Cache-Control": "no-store"},
-            media_type="application/json",
-        )
+    if _is_api(request):
+        return _api_error(503, headers)
     return _error_page(503, headers)
 
 

@@ -9,6 +9,12 @@
   handler asked for (login, logout) - on *every* response, error pages included: a
   rotated secret whose cookie never reached the browser would later look like a stolen
   one. It is app-level because a CSRF refusal is answered outside route middleware.
+- :func:`not_signed_in` is the one answer to a visitor who must sign in: ``303`` to the
+  login page, ``401`` + ``HX-Redirect`` for htmx, ``401 {"error": "not_signed_in"}`` for
+  an API request (:func:`wants_json`: under ``/api/``, or asking for JSON and not HTML).
+- ``FORWARD_AUTH`` (``/auth/verify``, :mod:`app.web.routes.gateway`): the guard runs as on
+  a page, and the answer carries the auth cookie's ``Set-Cookie`` alone - a proxy passes
+  on the first one only (docs/design.md, "Forward auth").
 """
 
 from __future__ import annotations
@@ -38,6 +44,8 @@ from app.web.auth_state import AuthState, response_headers
 from app.web.client import client_info
 
 __all__ = [
+    "API_PREFIX",
+    "FORWARD_AUTH",
     "GUARDED",
     "NO_AUTH",
     "AuthCookies",
@@ -45,10 +53,16 @@ __all__ = [
     "NotSignedInError",
     "not_signed_in",
     "not_signed_in_handler",
+    "wants_json",
 ]
 
 GUARDED = {"guarded": True}  # router/route opt: only signed-in users reach the handler
 NO_AUTH = {"skip_auth": True}  # route opt: never looks at auth (static files, health, test)
+# Route opt of /auth/verify: the guard runs, the answer carries the auth cookie alone (a
+# proxy passes on one Set-Cookie), and Litestar's CSRF middleware stays out of it.
+FORWARD_AUTH = {"forward_auth": True, "exclude_from_csrf": True}
+API_PREFIX = "/api/"
+NOT_SIGNED_IN_JSON = b'{"error":"not_signed_in"}'
 
 
 class NotSignedInError(NotAuthorizedException):
@@ -81,7 +95,7 @@ class AuthGuardMiddleware(ASGIMiddleware):
         if state.guarded and state.claims is None:
             if result.rejected is not None and result.rejected.notice:
                 state.show_notice(result.rejected.notice)
-            status, headers = not_signed_in(scope)
+            status, headers, content = not_signed_in(scope)
             start: HTTPResponseStartEvent = {
                 "type": "http.response.start",
                 "status": status,
@@ -89,7 +103,7 @@ class AuthGuardMiddleware(ASGIMiddleware):
             }
             body: HTTPResponseBodyEvent = {
                 "type": "http.response.body",
-                "body": b"",
+                "body": content,
                 "more_body": False,
             }
             await send(start)
@@ -98,9 +112,19 @@ class AuthGuardMiddleware(ASGIMiddleware):
         await next_app(scope, receive, send)
 
 
-def not_signed_in(scope: Scope) -> tuple[int, dict[str, str]]:
-    """Full pages: 303 to /login?next=...; htmx: 401 + HX-Redirect (htmx would follow a 3xx
-    inside its request and swap the login page into a fragment)."""
+def not_signed_in(scope: Scope) -> tuple[int, dict[str, str], bytes]:
+    """The one answer to a visitor who must sign in first. Full pages: 303 to
+    /login?next=...; htmx: 401 + HX-Redirect (htmx would follow a 3xx inside its request
+    and swap the login page into a fragment); an API (``/api/``, or a request that asks for
+    JSON and not HTML): 401 with a JSON body, never a redirect."""
+    if wants_json(scope):
+        headers = {
+            "content-type": "application/json",
+            "content-length": str(len(NOT_SIGNED_IN_JSON)),
+            "cache-control": "no-store",
+            "vary": "Accept",
+        }
+        return 401, headers, NOT_SIGNED_IN_JSON
     is_htmx = False
     current_url = None
     for name, value in scope["headers"]:
@@ -112,15 +136,27 @@ def not_signed_in(scope: Scope) -> tuple[int, dict[str, str]]:
     if is_htmx and current_url:
         target = _local_part(current_url) or target
     login = "/login?next=" + quote(target, safe="")
-    headers = {"content-length": "0", "vary": "HX-Request"}
+    headers = {"content-length": "0", "vary": "HX-Request, Accept"}
     headers["hx-redirect" if is_htmx else "location"] = login
-    return (401 if is_htmx else 303), headers
+    return (401 if is_htmx else 303), headers, b""
+
+
+def wants_json(scope: Scope) -> bool:
+    """An API request: under ``/api/``, or one whose ``Accept`` names JSON and not HTML."""
+    if scope["path"].startswith(API_PREFIX):
+        return True
+    for name, value in scope["headers"]:
+        if name == b"accept":
+            accept = value.lower()
+            return b"application/json" in accept and b"text/html" not in accept
+    return False
 
 
 def not_signed_in_handler(request: Request[Any, Any, Any], _: NotSignedInError) -> Response[Any]:
-    status, headers = not_signed_in(request.scope)
+    status, headers, body = not_signed_in(request.scope)
     headers.pop("content-length")
-    return Response(b"", status_code=status, headers=headers, media_type="text/plain")
+    media_type = headers.pop("content-type", "text/plain")
+    return Response(body, status_code=status, headers=headers, media_type=media_type)
 
 
 class AuthCookies:
@@ -136,6 +172,12 @@ class AuthCookies:
         if not isinstance(state, AuthState):
             return
         values, no_store = response_headers(state, self._cookies)
+        handler = scope.get("route_handler")
+        if handler is not None and handler.opt.get("forward_auth"):
+            # A proxy passes on the first Set-Cookie only (nginx's $upstream_http_set_cookie):
+            # the auth cookie's, and nothing else, ever goes on this answer.
+            auth = self._cookies.auth.name + "="
+            values = [value for value in values if value.startswith(auth)][:1]
         if not values and not no_store:
             return
         headers = [

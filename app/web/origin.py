@@ -26,7 +26,7 @@ from litestar.exceptions import PermissionDeniedException
 from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 
-__all__ = ["SameOriginMiddleware", "origin_of"]
+__all__ = ["SAFE_METHODS", "SameOriginMiddleware", "origin_of", "same_origin"]
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 _SAME = frozenset({b"same-origin", b"none"})
@@ -54,21 +54,27 @@ class SameOriginMiddleware(ASGIMiddleware):
         self._base_origin = base_origin
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
-        if scope.get("method", "GET") not in SAFE_METHODS and not self._same_origin(scope):
+        if scope.get("method", "GET") not in SAFE_METHODS and not same_origin(
+            scope, self._base_origin
+        ):
             raise PermissionDeniedException("cross-site request refused")
         await next_app(scope, receive, send)
 
-    def _same_origin(self, scope: Scope) -> bool:
-        headers = dict(scope["headers"])
-        fetch_site = headers.get(b"sec-fetch-site")
-        if fetch_site is not None and fetch_site not in _SAME:
-            return False
-        if headers.get(b"origin") == b"null":
-            return fetch_site == b"same-origin"
-        claimed = headers.get(b"origin") or headers.get(b"referer")
-        if claimed is None:
-            return True  # older browsers and non-browser clients: the CSRF token decides
-        origin = origin_of(claimed.decode("latin-1"))
-        host = headers.get(b"host", b"").decode("latin-1").lower()
-        own = origin_of(f"{scope.get('scheme', 'http')}://{host}")
-        return origin is not None and origin in {own, self._base_origin}
+
+def same_origin(scope: Scope, base_origin: str) -> bool:
+    """Whether the browser says this request comes from one of our own pages (the rules
+    above). ``/auth/verify`` asks it about the request a proxy forwards: nginx's subrequest
+    carries that request's ``Sec-Fetch-Site``, ``Origin``, ``Referer`` and ``Host``."""
+    headers = dict(scope["headers"])
+    fetch_site = headers.get(b"sec-fetch-site")
+    if fetch_site is not None and fetch_site not in _SAME:
+        return False
+    if headers.get(b"origin") == b"null":
+        return fetch_site == b"same-origin"
+    claimed = headers.get(b"origin") or headers.get(b"referer")
+    if claimed is None:
+        return True  # older browsers and non-browser clients: the CSRF token decides
+    origin = origin_of(claimed.decode("latin-1"))
+    host = headers.get(b"host", b"").decode("latin-1").lower()
+    own = origin_of(f"{scope.get('scheme', 'http')}://{host}")
+    return origin is not None and origin in {own, base_origin}

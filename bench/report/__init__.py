@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bench.report import load, sections
+from bench.report import gateway, load, sections
 from bench.report.goals import TARGETS, misses, targets_table
 from bench.report.method import method_notes
 
@@ -63,6 +63,7 @@ def render_report(results: dict[str, Any], *, chart: str) -> str:
         ("Rotation latency and the size of the session table", sections.rotation(results)),
         ("Logins", sections.logins(results)),
         ("Where the auth time goes (in-process, no HTTP)", sections.micro(results)),
+        ("Forward auth in front of another app (nginx)", gateway.gateway(results)),
         ("Reproduce", [_REPRODUCE]),
     ]
     parts = _heading(results)

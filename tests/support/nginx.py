@@ -138,6 +138,7 @@ def variant_of(
     upstream_port: int,
     timeouts: Mapping[str, str],
     worker_processes: int,
+    upstreams: Mapping[str, int] | None = None,
 ) -> list[Directive]:
     """``deployed`` (parsed ``deploy/nginx.conf``) as a test runs it; see the module doc."""
     main: list[Directive] = [
@@ -157,8 +158,13 @@ def variant_of(
     for name, value in timeouts.items():
         _only(body, name, "http").args = [value]
 
-    upstream = _only(body, "upstream", "http")
-    _only(upstream.block or [], "server", "the upstream").args[0] = f"127.0.0.1:{upstream_port}"
+    if upstreams is None:  # deploy/nginx.conf: the app alone
+        upstream = _only(body, "upstream", "http")
+        _only(upstream.block or [], "server", "the upstream").args[0] = f"127.0.0.1:{upstream_port}"
+    else:  # several upstreams (deploy/nginx-gateway.conf), each by its name
+        for upstream in (d for d in body if d.name == "upstream"):
+            port_of = upstreams[upstream.args[0]]
+            _only(upstream.block or [], "server", "the upstream").args[0] = f"127.0.0.1:{port_of}"
 
     # The server that proxies to the app stays (its TLS settings go); the :80 redirect and
     # the TLS catch-all have nothing a plain-HTTP test could run.
@@ -190,9 +196,11 @@ class Nginx:
         timeouts: Mapping[str, str] | None = None,
         worker_processes: int = 1,
         config: Path = DEPLOY_CONFIG,
+        upstreams: Mapping[str, int] | None = None,
+        port: int | None = None,
     ) -> None:
         self.upstream_port = upstream_port
-        self.port = free_port()
+        self.port = port or free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.root = Path(tempfile.mkdtemp(prefix="nginx-"))
         self.config_path = self.root / "nginx.conf"
@@ -200,6 +208,7 @@ class Nginx:
         self.timeouts = dict(timeouts or {})
         self.worker_processes = worker_processes
         self.source = config
+        self.upstreams = upstreams  # upstream name -> port, for a config with several
         self._process: subprocess.Popen[bytes] | None = None
 
     def render(self) -> str:
@@ -210,6 +219,7 @@ class Nginx:
             upstream_port=self.upstream_port,
             timeouts=self.timeouts,
             worker_processes=self.worker_processes,
+            upstreams=self.upstreams,
         )
         return render(variant)
 
