@@ -3,7 +3,8 @@
 Each figure is the median of 7 timings of a loop of calls, divided by the loop length:
 the token codec (joserfc JWE ``dir`` + ``A256GCM``), the denylist lookup (the in-memory
 mirror, ``Revocations.is_revoked``) and the guard's whole ``Authenticator.authenticate``
-for tiers 1 and 2, on the app's own parts (``app.state.core``).
+for tiers 1 and 2, on the app's own parts (``app.state.core``); and SQLite's push path
+for revocations (``LocalChannel``), per revocation, on each side.
 """
 
 from __future__ import annotations
@@ -86,4 +87,40 @@ def measure_micro() -> dict[str, float]:
             await core.db.dispose()
 
         asyncio.run(guard())
+        push = Path(tmp) / "push"
+        push.mkdir(mode=0o700)
+        figures |= asyncio.run(_local_push(push))
         return figures
+
+
+async def _local_push(directory: Path) -> dict[str, float]:
+    """SQLite's push path (``LocalChannel``): what the writer pays per revocation with one
+    and with three other workers listening, and what a listening worker pays to take one
+    in (read the datagram, add the entry to its mirror)."""
+    import socket  # noqa: PLC0415
+
+    from app.auth.channels import LocalChannel, _entries, _payloads  # noqa: PLC0415
+    from app.auth.revocations import Entry, Mirror  # noqa: PLC0415
+
+    entry = [Entry(id=1, session_id="x" * 22, until=_START + 86400)]
+    figures = {}
+    peers: list[socket.socket] = []
+    channel = LocalChannel(directory)
+    for count in (1, 3):
+        while len(peers) < count:
+            peer = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+            peer.bind(str(directory / f"peer{len(peers)}.sock"))
+            peers.append(peer)
+
+        async def send() -> None:
+            await channel.after_commit(entry)
+            for peer in peers:  # keep their buffers from filling (not timed separately)
+                peer.recv(65536)
+
+        figures[f"local_push_{count}_us"] = await _per_await_us(send, 2000)
+    payload = _payloads(entry)[0].encode()
+    mirror = Mirror(max_lag=1.0)
+    figures["local_receive_us"] = _per_call_us(lambda: mirror.add(_entries(payload)), 20000)
+    for peer in peers:
+        peer.close()
+    return figures

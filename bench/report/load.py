@@ -155,8 +155,9 @@ def backends(results: dict[str, Any]) -> list[str]:
     lines += [
         "",
         "The worker that served the logout refuses at once (its own commit updates its "
-        "mirror). The other learns it by push (PostgreSQL `LISTEN/NOTIFY`, or Redis pub/sub) "
-        "or, on SQLite, from its catch-up query every `APP_REVOCATION_POLL` (250 ms): there "
-        "the figure is that poll's phase, uniform between 0 and 250 ms.",
+        "mirror). The other learns it by push: PostgreSQL `LISTEN/NOTIFY`, Redis pub/sub, or "
+        "on SQLite (one host) a datagram to each worker's local socket, sent after the "
+        'commit (its cost per revocation, on each side: "Where the auth time goes"). The '
+        "catch-up query every `APP_REVOCATION_POLL` (250 ms) remains for a lost push.",
     ]
     return lines

@@ -138,4 +138,16 @@ def micro(results: dict[str, Any]) -> list[str]:
         f"| {m['authenticate_tier1_us']:.1f} |",
         f"| the guard's whole decision, tier 2 (renew: decide, re-encrypt) "
         f"| {m['authenticate_tier2_us']:.1f} |",
+        *(
+            [
+                f"| SQLite's revocation push, the writer: one other worker "
+                f"| {m['local_push_1_us']:.1f} |",
+                f"| SQLite's revocation push, the writer: three other workers "
+                f"| {m['local_push_3_us']:.1f} |",
+                f"| SQLite's revocation push, each other worker: take one in "
+                f"| {m['local_receive_us']:.1f} |",
+            ]
+            if "local_push_1_us" in m
+            else []
+        ),
     ]
