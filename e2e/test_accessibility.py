@@ -200,6 +200,17 @@ def test_the_password_and_email_pages(page: Page, credentials: Credentials, audi
     expect(page.locator("#expired-notice")).to_contain_text("expired")
     audit.check(page, "account email", "403 page expired")
 
+    page.goto("/example")  # README's recipe: a guarded page of the operator's own
+    expect(page.get_by_role("heading", name="A page of your own")).to_be_visible()
+    audit.check(page, "example", "empty")
+    page.get_by_role("button", name="Send").click()
+    expect(page.get_by_label("Message")).to_have_attribute("aria-invalid", "true")
+    audit.check(page, "example", "errors")
+    page.get_by_label("Message").fill("hello")
+    page.get_by_role("button", name="Send").click()
+    expect(page.locator("#said")).to_contain_text("hello")
+    audit.check(page, "example", "sent")
+
     page.goto("/no-such-page")
     expect(page.get_by_role("heading", name="Page not found")).to_be_visible()
     audit.check(page, "error", "404 signed in")

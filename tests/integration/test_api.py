@@ -172,6 +172,7 @@ def test_the_recipes_json_route_has_the_users_claims(signed_in: Browser, db: Dat
 def test_the_recipes_page_is_guarded_and_its_form_works(signed_in: Browser) -> None:
     page = signed_in.client.get("/example")
     assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")  # a page, not JSON text
     assert "alice@example.com" in page.text
 
     sent = signed_in.post_form("/example", {"message": "hello <b>there</b>"})
@@ -179,6 +180,7 @@ def test_the_recipes_page_is_guarded_and_its_form_works(signed_in: Browser) -> N
     forged = signed_in.client.post("/example", data={"message": "x", "_csrf_token": "forged"})
 
     assert sent.status_code == 200
+    assert sent.headers["content-type"].startswith("text/html")
     assert "You sent: hello &lt;b&gt;there&lt;/b&gt;" in sent.text
     assert empty.status_code == 422
     assert "Write a message." in empty.text

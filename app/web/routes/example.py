@@ -43,12 +43,12 @@ def _problem(message: str) -> str | None:
 
 
 @view("/example", name="example")
-async def example_page(request: HTMXRequest, user: CurrentUser) -> Any:
+async def example_page(request: HTMXRequest, user: CurrentUser) -> Response[Any]:
     return page(request, "example.html", {"claims": user, "errors": {}, "said": None})
 
 
 @post("/example", name="example_submit")
-async def example_submit(request: HTMXRequest, user: CurrentUser) -> Any:
+async def example_submit(request: HTMXRequest, user: CurrentUser) -> Response[Any]:
     message = field_text(await read_form(request), "message")
     if problem := _problem(message):
         context = {"claims": user, "errors": {"message": problem}, "said": None}
