@@ -18,8 +18,12 @@ import structlog
 
 from app.auth.account import AccountService
 from app.auth.authenticate import Authenticator
+from app.auth.deletion import AccountDeletion
 from app.auth.email_change import EmailChange
+from app.auth.export import AccountExport
 from app.auth.maintenance import Purger
+from app.auth.new_device import NewDeviceAlerts
+from app.auth.operators import Operators
 from app.auth.recovery import Recovery
 from app.auth.revocations import Revocations
 from app.auth.sign_in import SignIn
@@ -56,6 +60,10 @@ class Core:
     account: AccountService
     recovery: Recovery
     verification: Verification
+    alerts: NewDeviceAlerts
+    deletion: AccountDeletion
+    export: AccountExport
+    operators: Operators
     email_change: EmailChange
     outbox: Outbox
     passwords: PasswordService

@@ -30,9 +30,11 @@ from app.web.guard import GUARDED, NO_AUTH, AuthCookies, AuthGuardMiddleware
 from app.web.headers import SecurityHeaders
 from app.web.origin import SameOriginMiddleware
 from app.web.routes import (
+    account,
     addresses,
     clock_control,
     dev_mail,
+    not_me,
     pages,
     password,
     recovery,
@@ -109,6 +111,9 @@ def _routes(core: Core) -> list[Any]:
             addresses.email_page,
             addresses.email_submit,
             addresses.resend_check,
+            account.delete_page,
+            account.delete_account,
+            account.export_account,
         ],
     )
     routes: list[Any] = [
@@ -129,6 +134,8 @@ def _routes(core: Core) -> list[Any]:
         addresses.verify_submit,
         addresses.confirm_page,
         addresses.confirm_submit,
+        not_me.not_me_page,
+        not_me.not_me_submit,
         guarded,
         create_static_files_router(
             path="/static", directories=[ROOT / "static"], name="static", opt=NO_AUTH

@@ -7,15 +7,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from app.auth.account import AccountService
 from app.auth.authenticate import Authenticator, TokenIssuer
 from app.auth.channels import create_channel
 from app.auth.confirmation import PasswordConfirmation
+from app.auth.deletion import AccountDeletion
 from app.auth.email_change import EmailChange
+from app.auth.export import AccountExport
 from app.auth.lifetimes import Policy
 from app.auth.maintenance import Purger
+from app.auth.new_device import NewDeviceAlerts
 from app.auth.notices import Notices
+from app.auth.operators import Operators
 from app.auth.recovery import Recovery
 from app.auth.revocations import Revocations
 from app.auth.session_store import SessionEnder
@@ -125,6 +130,7 @@ def build_core(settings: Settings, clock: Clock, *, deployment_clock: bool) -> C
     control: ClockControl | None = shared_clock
     if control is None and settings.test_clock and isinstance(clock, TestClock):
         control = LocalClockControl(clock)
+    people = _people(settings, db, clock, ender, c=confirmation, m=mail)
     return Core(
         settings=settings,
         clock=clock,
@@ -153,6 +159,7 @@ def build_core(settings: Settings, clock: Clock, *, deployment_clock: bool) -> C
             ender=ender,
             devices=DeviceCookies(keys),
             verification=verification,
+            alerts=people.alerts,
         ),
         account=AccountService(
             db=db,
@@ -166,6 +173,7 @@ def build_core(settings: Settings, clock: Clock, *, deployment_clock: bool) -> C
         ),
         recovery=recovery,
         verification=verification,
+        **people._asdict(),
         email_change=EmailChange(
             db=db,
             clock=clock,
@@ -221,6 +229,38 @@ def _sign_in_throttles(settings: Settings, counter: Counter) -> Throttles:
         ),
         device=Throttle(counter, name="device", **failures),
     )
+
+
+class _People(NamedTuple):
+    """What the person owns of their account (deletion, export, alerts), and the operator."""
+
+    alerts: NewDeviceAlerts
+    deletion: AccountDeletion
+    export: AccountExport
+    operators: Operators
+
+
+def _people(
+    s: Settings,
+    db: Database,
+    clock: Clock,
+    ender: SessionEnder,
+    *,
+    c: PasswordConfirmation,
+    m: _Mail,
+) -> _People:
+    deletion = AccountDeletion(db=db, clock=clock, ender=ender, confirmation=c, notices=m.notices)
+    alerts = NewDeviceAlerts(
+        db=db,
+        clock=clock,
+        notices=m.notices,
+        messages=m.messages,
+        ender=ender,
+        enabled=s.new_device_alerts,
+        ttl=s.verify_ttl,
+    )
+    operators = Operators(db=db, clock=clock, ender=ender, notices=m.notices, deletion=deletion)
+    return _People(alerts, deletion, AccountExport(db=db, clock=clock), operators)
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,9 +22,10 @@ from sqlalchemy.exc import IntegrityError
 from app.auth import repository
 from app.auth.authenticate import TokenIssuer
 from app.auth.lifetimes import Policy
+from app.auth.new_device import NewDeviceAlerts
 from app.auth.session_store import SessionEnder, start_session
 from app.auth.stages import Complete, Method, next_stage
-from app.auth.types import EmailTaken, SignedIn, Throttled, WrongCredentials
+from app.auth.types import AccountDisabled, EmailTaken, SignedIn, Throttled, WrongCredentials
 from app.auth.verification import Verification
 from app.clock import Clock
 from app.db.database import Database, Tx
@@ -72,6 +73,7 @@ class SignIn:
     ender: SessionEnder
     devices: DeviceCookies
     verification: Verification
+    alerts: NewDeviceAlerts
 
     async def admit(self, client: ClientInfo) -> Throttled | None:
         """Count one sign-in or registration attempt from this client, before anything
@@ -119,7 +121,7 @@ class SignIn:
         *,
         device_cookie: str | None,
         current: TokenClaims | None,
-    ) -> SignedIn | Throttled | WrongCredentials:
+    ) -> SignedIn | Throttled | WrongCredentials | AccountDisabled:
         """A sign-in with a password: the check, the stage rule, then the session."""
         now = self.clock.now()
         checked = await self.check_password(email, password, client, device_cookie, now)
@@ -133,9 +135,10 @@ class SignIn:
 
     async def check_password(
         self, email: str, password: str, client: ClientInfo, device_cookie: str | None, now: int
-    ) -> PasswordChecked | Throttled | WrongCredentials:
+    ) -> PasswordChecked | Throttled | WrongCredentials | AccountDisabled:
         """The first proof. Wrong email and wrong password are one answer, at one cost;
-        past the limits the answer is Throttled, even for the right password."""
+        past the limits the answer is Throttled, even for the right password. Only the
+        right password learns that an operator disabled the account."""
         async with self.db.read() as db:
             user = await repository.find_user_by_email(db, email)
         device = self.devices.device(device_cookie, user.id) if user and user.id else None
@@ -148,6 +151,8 @@ class SignIn:
         )
         if user is None or user.id is None or not ok:
             return await self._failed(user.id if user is not None else None, client, now)
+        if user.disabled_at is not None:
+            return AccountDisabled()
         return PasswordChecked(user, user.id, device, new_hash, counted)
 
     async def complete(
@@ -172,6 +177,8 @@ class SignIn:
                 claims = await self._start(
                     tx, user, client, now, kind=EventKind.SIGNED_IN, current=current, amr=amr
                 )
+                if checked.device is None:  # a browser the account does not know
+                    await self.alerts.signed_in(tx, user, claims.session_id, client, now)
         if user is None:
             return await self._failed(checked.user_id, client, now)
         for throttle, key in checked.counted:

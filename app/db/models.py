@@ -13,6 +13,7 @@ from sqlmodel import Field, SQLModel
 __all__ = [
     "AuthEvent",
     "EmailToken",
+    "NotMeLink",
     "OutboxMail",
     "Revocation",
     "Session",
@@ -36,6 +37,10 @@ class User(SQLModel, table=True):
     password_hash: str = Field(max_length=255)
     created_at: int = _time()
     email_verified_at: int | None = _time(nullable=True)
+    # Disabled by an operator (``python -m app users disable``): no sign-in, no link, no
+    # mail but the notice that says so; None while the account is usable.
+    disabled_at: int | None = _time(nullable=True)
+    disabled_reason: str | None = Field(default=None, max_length=255)
 
 
 class Session(SQLModel, table=True):
@@ -145,3 +150,19 @@ class OutboxMail(SQLModel, table=True):
     lease_until: int | None = _time(nullable=True)
     sent_at: int | None = _time(nullable=True)
     last_error: str | None = Field(default=None, max_length=255)
+
+
+class NotMeLink(SQLModel, table=True):
+    """What the "not me" link of a new-device alert is about: the sign-in (its session)
+    and how it looked. The link itself is an ``EmailToken`` (purpose ``not_me``); this row
+    goes with it."""
+
+    __tablename__ = "not_me_links"
+
+    token_hash: str = Field(
+        primary_key=True, max_length=64, foreign_key="email_tokens.token_hash", ondelete="CASCADE"
+    )
+    session_public_id: str = Field(max_length=43)
+    signed_in_at: int = _time()
+    user_agent: str = Field(default="", max_length=512)
+    client_addr: str = Field(default="", max_length=64)

@@ -9,13 +9,15 @@
 - **Retries**: a failed delivery waits (30 s, 2 min, 10 min, 30 min) and is given up after
   five attempts: ``failed``, and an entry in the account's activity log.
 - **No secret kept**: once delivered or given up, the body (which may hold a link) is
-  dropped; to, subject, time and status stay for the record.
+  dropped; to, subject, time and status stay for the record - except for the mail that
+  says an account was deleted (``MailKind.FORGOTTEN``): its whole row goes, so that
+  nothing holds the address any more.
 """
 
 from __future__ import annotations
 
 import structlog
-from sqlalchemy import case, update
+from sqlalchemy import case, delete, update
 from sqlmodel import col, select
 
 from app.clock import Clock
@@ -107,6 +109,8 @@ class Delivery:
             await self._failed(row, str(error))
             return
         async with self._db.write() as tx:
+            if row.kind in MailKind.FORGOTTEN:
+                await tx.session.exec(delete(OutboxMail).where(col(OutboxMail.id) == row.id))
             await tx.session.exec(
                 update(OutboxMail)
                 .where(col(OutboxMail.id) == row.id)
@@ -134,6 +138,8 @@ class Delivery:
         if final:
             values |= {"body_text": None, "body_html": None}
         async with self._db.write() as tx:
+            if final and row.kind in MailKind.FORGOTTEN:
+                await tx.session.exec(delete(OutboxMail).where(col(OutboxMail.id) == row.id))
             await tx.session.exec(
                 update(OutboxMail).where(col(OutboxMail.id) == row.id).values(**values)
             )

@@ -26,6 +26,12 @@ class EventKind(StrEnum):
     EMAIL_CHANGE_REQUESTED = "email_change_asked"
     EMAIL_CHANGED = "email_changed"
     MAIL_FAILED = "mail_failed"
+    REPORTED_NOT_ME = "reported_not_me"
+    # What an operator did (``python -m app users ...``), one entry per command.
+    OPERATOR_SHOW = "operator_show"
+    OPERATOR_SIGN_OUT = "operator_sign_out"
+    OPERATOR_DISABLE = "operator_disable"
+    OPERATOR_ENABLE = "operator_enable"
 
 
 async def record_event(

@@ -41,6 +41,11 @@ EVENT_LABELS = {
     EventKind.EMAIL_CHANGE_REQUESTED: "Change of email address asked for",
     EventKind.EMAIL_CHANGED: "Email address changed",
     EventKind.MAIL_FAILED: "A mail to you could not be delivered",
+    EventKind.REPORTED_NOT_ME: "A sign-in reported as not me, and ended",
+    EventKind.OPERATOR_SHOW: "Account looked up by the operator",
+    EventKind.OPERATOR_SIGN_OUT: "Every session signed out by the operator",
+    EventKind.OPERATOR_DISABLE: "Account disabled by the operator",
+    EventKind.OPERATOR_ENABLE: "Account enabled again by the operator",
 }
 
 

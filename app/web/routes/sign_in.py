@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from litestar import Response, post
 from litestar.plugins.htmx import HTMXRequest
 
-from app.auth.types import EmailTaken, SignedIn, Throttled, WrongCredentials
+from app.auth.types import AccountDisabled, EmailTaken, SignedIn, Throttled, WrongCredentials
 from app.security.tokens import TokenClaims
 from app.web.auth_state import auth_state
 from app.web.csrf import SHOW_FORM, STALE_TOKEN_OK
@@ -24,6 +24,7 @@ __all__ = ["login", "login_page", "logout", "register", "register_page"]
 
 EMAIL_TAKEN = "This email address is already registered. Sign in instead?"
 BAD_CREDENTIALS = "That email and password do not match an account."
+ACCOUNT_DISABLED = "This account is disabled. If you do not know why, write to us."
 SIGNED_OUT = "You are signed out."
 SIGNED_IN_PAGES = ("/dashboard", "/sessions", "/account/", "/logout")
 NOTICES = {
@@ -32,6 +33,7 @@ NOTICES = {
     "password_reset": "Your password was changed. Sign in with the new one.",
     "verified": "Your email address is confirmed. Sign in to continue.",
     "email_changed": "Your email address was changed. Sign in with the new one.",
+    "deleted": "Your account was deleted. Everything we kept about it is gone.",
 }
 
 
@@ -147,7 +149,8 @@ async def login(
 ) -> Response[Any]:
     form = CredentialsForm.parse(await read_form(request))
     form.next = safe_next(form.next, default="")
-    outcome: Throttled | Invalid | WrongCredentials | SignedIn | None = await sign_in.admit(client)
+    outcome: Throttled | Invalid | WrongCredentials | AccountDisabled | SignedIn | None
+    outcome = await sign_in.admit(client)
     if outcome is None:
         if not form.validate_login():
             outcome = Invalid()
@@ -164,6 +167,10 @@ async def login(
         case WrongCredentials():  # one message, whichever of the two was wrong (point 10)
             return _form_page(
                 request, "login.html", form, claims, status_code=401, message=BAD_CREDENTIALS
+            )
+        case AccountDisabled():
+            return _form_page(
+                request, "login.html", form, claims, status_code=403, message=ACCOUNT_DISABLED
             )
         case SignedIn():
             auth_state(request).sign_in(outcome.issued, outcome.device)
