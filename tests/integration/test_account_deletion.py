@@ -1,0 +1,126 @@
+"""Deleting an account (issue 21, GDPR art. 17): refused with a wrong password or a
+wrong address, and then everything goes at once - every device's token, every mailed
+link, every row that holds the address or the old id - except one last mail, whose row
+goes too once it is delivered; the address registers anew as a stranger to the old
+account. Over a real SMTP server, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from litestar import Litestar
+from litestar.testing import TestClient
+
+from app.config import Settings
+from tests.support.browser import HTMX, Browser, assert_deletes_cookie, field_error
+from tests.support.database import Database
+from tests.support.dumps import holding, rows_of_user
+from tests.support.links import forgot, latest_link, path_of, settled
+from tests.support.settings import PASSWORD
+from tests.support.smtp import MailCatcher
+
+OWNER = "Owner.Person@example.com"
+ADDRESS = "owner.person@example.com"
+
+
+@pytest.fixture
+def settings(mail_settings: Settings) -> Settings:
+    return mail_settings
+
+
+def delete(browser: Browser, password: str, email: str, **kwargs: Any) -> Any:
+    return browser.post_form(
+        "/account/delete",
+        {"current_password": password, "confirm_email": email},
+        follow_redirects=False,
+        **kwargs,
+    )
+
+
+def _dead(client: TestClient[Litestar], link: str) -> None:
+    assert client.get(path_of(link)).status_code == 400
+
+
+def test_the_form_says_what_goes_and_refuses_a_wrong_password_or_address(
+    visitor: Browser, db: Database
+) -> None:
+    assert visitor.register(OWNER).status_code == 303
+    form = visitor.client.get("/account/delete")
+    assert form.status_code == 200
+    assert '<form id="delete-form" method="post" action="/account/delete"' in form.text
+    assert 'name="current_password"' in form.text
+    assert 'name="confirm_email"' in form.text
+    assert "activity log" in form.text
+
+    wrong_password = delete(visitor, "not the password at all", ADDRESS)
+    assert wrong_password.status_code == 422
+    assert "not your current password" in (
+        field_error(wrong_password.text, "current_password") or ""
+    )
+    wrong_address = delete(visitor, PASSWORD, "someone.else@example.com")
+    assert wrong_address.status_code == 422
+    assert "email address of this account" in (
+        field_error(wrong_address.text, "confirm_email") or ""
+    )
+    assert db.count("users") == 1
+    assert visitor.client.get("/dashboard", follow_redirects=False).status_code == 200
+
+
+def test_deletion_ends_every_session_kills_every_link_and_forgets_the_address(
+    visitor: Browser, mail: MailCatcher, db: Database
+) -> None:
+    assert visitor.register(OWNER).status_code == 303
+    old_id = db.rows("SELECT id FROM users")[0][0]
+    check = latest_link(mail, ADDRESS, "confirm your email")
+    phone = visitor.another_device()
+    assert phone.login(ADDRESS).status_code == 303
+    not_me = latest_link(mail, ADDRESS, "new sign-in")
+    assert forgot(visitor.another_device().client, ADDRESS).status_code == 200
+    reset = latest_link(mail, ADDRESS, "reset")
+    settled(db)
+    phone_token = phone.token
+
+    deleted = delete(visitor, PASSWORD, "  " + OWNER + " ")  # as typed, in any case
+    assert deleted.status_code == 303, deleted.text
+    assert deleted.headers["location"] == "/login"
+    assert_deletes_cookie(deleted)
+    assert "Your account was deleted" in visitor.client.get("/login").text
+    # Every device's token is refused at once, and every mailed link is dead.
+    assert not phone.signed_in_with(phone_token)
+    for link in (check, not_me, reset):
+        _dead(visitor.client, link)
+    # One mail says so; once it is delivered, nothing holds the address or the old id.
+    gone = mail.wait_for(ADDRESS, where=lambda m: "deleted" in str(m["Subject"]).lower())
+    assert len(gone) == 1
+    settled(db)
+    assert holding(db, ADDRESS) == []
+    assert rows_of_user(db, old_id) == []
+
+    # The address registers again at once: a new account that sees nothing of the old one.
+    again = visitor.another_device()
+    assert again.register(ADDRESS).status_code == 303
+    export = again.client.get("/account/export").json()
+    assert [entry["what"] for entry in export["activity"]] == ["registered"]
+    assert len(export["sessions"]) == 1
+
+
+@pytest.mark.backends("sqlite")  # how htmx is answered: no backend changes it
+def test_htmx_deletion_is_told_where_to_go(visitor: Browser, db: Database) -> None:
+    assert visitor.register(OWNER).status_code == 303
+    deleted = delete(visitor, PASSWORD, ADDRESS, headers=HTMX)
+    assert deleted.status_code == 200
+    assert deleted.headers["HX-Redirect"] == "/login"
+    assert db.count("users") == 0
+
+
+@pytest.mark.backends("sqlite")  # the throttle rule is the password form's, tested there too
+def test_wrong_passwords_are_counted_like_the_password_form(
+    visitor: Browser, settings: Settings, db: Database
+) -> None:
+    assert visitor.register(OWNER).status_code == 303
+    for _ in range(settings.login_max_failures):
+        assert delete(visitor, "wrong guess here", ADDRESS).status_code == 422
+    throttled = delete(visitor, PASSWORD, ADDRESS)
+    assert throttled.status_code == 429
+    assert db.count("users") == 1
