@@ -24,6 +24,7 @@ from app.config import ENV_PREFIX, Settings, load_settings
 from app.db import migrate
 from app.db.database import Database
 from app.db.engine import create_engine
+from app.logging import configure_logging
 from app.security.keys import prune_keyset, rotate_keyset
 from app.serve import add_arguments, serve
 from app.wiring import build_core
@@ -176,6 +177,7 @@ def _facts(facts: AccountFacts) -> str:
 async def _users(settings: Settings, action: str, email: str, reason: str) -> tuple[str, int]:
     """One operator action, through the app's own services: built as a server builds them
     (the deployment's database, its revocation push, its test clock when that is on)."""
+    configure_logging(settings.log_level)  # log lines go to stderr; stdout has the one line
     clock: Clock = TestClock() if settings.test_clock else SystemClock()
     core = build_core(settings, clock, deployment_clock=True)
     try:
