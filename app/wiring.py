@@ -130,7 +130,7 @@ def build_core(settings: Settings, clock: Clock, *, deployment_clock: bool) -> C
     control: ClockControl | None = shared_clock
     if control is None and settings.test_clock and isinstance(clock, TestClock):
         control = LocalClockControl(clock)
-    people = _people(settings, db, clock, ender, c=confirmation, m=mail)
+    people = _people(settings, db, clock, ender, confirmation=confirmation, mail=mail)
     return Core(
         settings=settings,
         clock=clock,
@@ -241,25 +241,28 @@ class _People(NamedTuple):
 
 
 def _people(
-    s: Settings,
+    settings: Settings,
     db: Database,
     clock: Clock,
     ender: SessionEnder,
     *,
-    c: PasswordConfirmation,
-    m: _Mail,
+    confirmation: PasswordConfirmation,
+    mail: _Mail,
 ) -> _People:
-    deletion = AccountDeletion(db=db, clock=clock, ender=ender, confirmation=c, notices=m.notices)
+    notices = mail.notices
+    deletion = AccountDeletion(
+        db=db, clock=clock, ender=ender, confirmation=confirmation, notices=notices
+    )
     alerts = NewDeviceAlerts(
         db=db,
         clock=clock,
-        notices=m.notices,
-        messages=m.messages,
+        notices=notices,
+        messages=mail.messages,
         ender=ender,
-        enabled=s.new_device_alerts,
-        ttl=s.verify_ttl,
+        enabled=settings.new_device_alerts,
+        ttl=settings.verify_ttl,
     )
-    operators = Operators(db=db, clock=clock, ender=ender, notices=m.notices, deletion=deletion)
+    operators = Operators(db=db, clock=clock, ender=ender, notices=notices, deletion=deletion)
     return _People(alerts, deletion, AccountExport(db=db, clock=clock), operators)
 
 

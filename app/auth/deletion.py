@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import structlog
-from sqlalchemy import delete, or_
+from sqlalchemy import ColumnElement, delete, or_
 from sqlmodel import col
 
 from app.auth import repository
@@ -100,12 +100,22 @@ class AccountDeletion:
                 or_(col(OutboxMail.user_id) == user_id, col(OutboxMail.to_address) == address)
             )
         )
-        await db.exec(
-            delete(ThrottleBucket).where(
-                col(ThrottleBucket.key).contains(email_key(address), autoescape=True)
-            )
-        )
+        await db.exec(delete(ThrottleBucket).where(_holds(email_key(address), user_id)))
         await db.exec(delete(User).where(col(User.id) == user_id))
         await self.notices.account_deleted(tx, address, now)
         log.info("account_deleted", user_id=user_id, sessions_ended=len(ended))
         return Deleted(sessions=len(ended))
+
+
+def _holds(key: str, user_id: int) -> ColumnElement[bool]:
+    """Throttle keys are ``name:key``: the key the address's ``email_key`` alone or followed
+    by ``|`` and a client address (matched exactly, never another address that ends with
+    this one: ``bob@x`` is not ``ob@x``), or the account's id (address changes asked for).
+    No other key ends in ``:<digits>`` (client addresses end in a digit after a dot, or in
+    ``/64``; sessions and devices are named by random strings without a colon)."""
+    column = col(ThrottleBucket.key)
+    return or_(
+        column.endswith(f":{key}", autoescape=True),
+        column.contains(f":{key}|", autoescape=True),
+        column.endswith(f":{user_id}", autoescape=True),
+    )

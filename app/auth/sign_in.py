@@ -169,6 +169,8 @@ class SignIn:
         committed meanwhile wins, and this sign-in never becomes a session."""
         async with self.db.write() as tx:
             user = await repository.lock_unchanged(tx.session, checked.user)
+            if user is not None and user.disabled_at is not None:
+                user = None  # disabled meanwhile: this sign-in never becomes a session
             if user is not None:
                 if checked.new_hash is not None:
                     await repository.set_password_hash(

@@ -16,12 +16,14 @@ from app.config import Settings
 from tests.support.browser import HTMX, Browser, assert_deletes_cookie, field_error
 from tests.support.database import Database
 from tests.support.dumps import holding, rows_of_user
-from tests.support.links import forgot, latest_link, path_of, settled
+from tests.support.links import ask_for_change, forgot, latest_link, path_of, settled
 from tests.support.settings import PASSWORD
 from tests.support.smtp import MailCatcher
 
 OWNER = "Owner.Person@example.com"
 ADDRESS = "owner.person@example.com"
+NEIGHBOUR = "bigowner.person@example.com"  # another address that ends with the owner's
+MOVING_TO = "owner.elsewhere@example.org"  # an address change asked for, not confirmed
 
 
 @pytest.fixture
@@ -78,6 +80,9 @@ def test_deletion_ends_every_session_kills_every_link_and_forgets_the_address(
     not_me = latest_link(mail, ADDRESS, "new sign-in")
     assert forgot(visitor.another_device().client, ADDRESS).status_code == 200
     reset = latest_link(mail, ADDRESS, "reset")
+    assert ask_for_change(visitor, MOVING_TO, PASSWORD).status_code == 200
+    change = latest_link(mail, MOVING_TO, "confirm")
+    assert phone.another_device().login(NEIGHBOUR, "guessing").status_code == 401
     settled(db)
     phone_token = phone.token
 
@@ -88,14 +93,17 @@ def test_deletion_ends_every_session_kills_every_link_and_forgets_the_address(
     assert "Your account was deleted" in visitor.client.get("/login").text
     # Every device's token is refused at once, and every mailed link is dead.
     assert not phone.signed_in_with(phone_token)
-    for link in (check, not_me, reset):
+    for link in (check, not_me, reset, change):
         _dead(visitor.client, link)
     # One mail says so; once it is delivered, nothing holds the address or the old id.
     gone = mail.wait_for(ADDRESS, where=lambda m: "deleted" in str(m["Subject"]).lower())
     assert len(gone) == 1
     settled(db)
-    assert holding(db, ADDRESS) == []
+    assert [row for row in holding(db, ADDRESS) if NEIGHBOUR not in str(row)] == []
+    assert holding(db, MOVING_TO) == []
     assert rows_of_user(db, old_id) == []
+    assert db.rows("SELECT key FROM throttle_buckets WHERE key LIKE ?", f"%:{old_id}") == []
+    assert holding(db, NEIGHBOUR)  # another person's counts stay
 
     # The address registers again at once: a new account that sees nothing of the old one.
     again = visitor.another_device()
