@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import structlog
 from sqlalchemy import ColumnElement, delete, or_
-from sqlmodel import col
+from sqlmodel import col, select
 
 from app.auth import repository
 from app.auth.confirmation import PasswordConfirmation
@@ -92,6 +92,11 @@ class AccountDeletion:
             client=client,
         )
         db = tx.session
+        # Every address the account's links went to (an address change asked for too).
+        sent_to = (
+            await db.exec(select(EmailToken.address).where(col(EmailToken.user_id) == user_id))
+        ).all()
+        keys = sorted({email_key(a) for a in [address, *sent_to]})
         # Links (and, by their foreign key, what the "not me" links are about).
         await db.exec(delete(EmailToken).where(col(EmailToken.user_id) == user_id))
         await db.exec(delete(AuthEvent).where(col(AuthEvent.user_id) == user_id))
@@ -100,22 +105,26 @@ class AccountDeletion:
                 or_(col(OutboxMail.user_id) == user_id, col(OutboxMail.to_address) == address)
             )
         )
-        await db.exec(delete(ThrottleBucket).where(_holds(email_key(address), user_id)))
+        await db.exec(delete(ThrottleBucket).where(_holds(keys, user_id)))
         await db.exec(delete(User).where(col(User.id) == user_id))
         await self.notices.account_deleted(tx, address, now)
         log.info("account_deleted", user_id=user_id, sessions_ended=len(ended))
         return Deleted(sessions=len(ended))
 
 
-def _holds(key: str, user_id: int) -> ColumnElement[bool]:
-    """Throttle keys are ``name:key``: the key the address's ``email_key`` alone or followed
+def _holds(keys: list[str], user_id: int) -> ColumnElement[bool]:
+    """Throttle keys are ``name:key``: the key an address's ``email_key`` alone or followed
     by ``|`` and a client address (matched exactly, never another address that ends with
     this one: ``bob@x`` is not ``ob@x``), or the account's id (address changes asked for).
     No other key ends in ``:<digits>`` (client addresses end in a digit after a dot, or in
     ``/64``; sessions and devices are named by random strings without a colon)."""
     column = col(ThrottleBucket.key)
-    return or_(
-        column.endswith(f":{key}", autoescape=True),
-        column.contains(f":{key}|", autoescape=True),
-        column.endswith(f":{user_id}", autoescape=True),
-    )
+    by_address = [
+        condition
+        for key in keys
+        for condition in (
+            column.endswith(f":{key}", autoescape=True),
+            column.contains(f":{key}|", autoescape=True),
+        )
+    ]
+    return or_(*by_address, column.endswith(f":{user_id}", autoescape=True))
