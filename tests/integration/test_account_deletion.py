@@ -84,7 +84,7 @@ def test_deletion_ends_every_session_kills_every_link_and_forgets_the_address(
     change = latest_link(mail, MOVING_TO, "confirm")
     assert phone.another_device().login(NEIGHBOUR, "guessing").status_code == 401
     settled(db)
-    phone_token = phone.token
+    phone_token, own_token = phone.token, visitor.token
 
     deleted = delete(visitor, PASSWORD, "  " + OWNER + " ")  # as typed, in any case
     assert deleted.status_code == 303, deleted.text
@@ -93,6 +93,7 @@ def test_deletion_ends_every_session_kills_every_link_and_forgets_the_address(
     assert "Your account was deleted" in visitor.client.get("/login").text
     # Every device's token is refused at once, and every mailed link is dead.
     assert not phone.signed_in_with(phone_token)
+    assert not phone.another_device().signed_in_with(own_token)  # a copy of the cookie
     for link in (check, not_me, reset, change):
         _dead(visitor.client, link)
     # One mail says so; once it is delivered, nothing holds the address or the old id.
