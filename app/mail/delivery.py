@@ -17,7 +17,7 @@
 from __future__ import annotations
 
 import structlog
-from sqlalchemy import case, delete, update
+from sqlalchemy import Delete, Update, case, delete, update
 from sqlmodel import col, select
 
 from app.clock import Clock
@@ -109,12 +109,9 @@ class Delivery:
             await self._failed(row, str(error))
             return
         async with self._db.write() as tx:
-            if row.kind in MailKind.FORGOTTEN:
-                await tx.session.exec(delete(OutboxMail).where(col(OutboxMail.id) == row.id))
             await tx.session.exec(
-                update(OutboxMail)
-                .where(col(OutboxMail.id) == row.id)
-                .values(
+                _finished(
+                    row,
                     status=Status.SENT,
                     sent_at=self._clock.now(),
                     body_text=None,
@@ -138,10 +135,10 @@ class Delivery:
         if final:
             values |= {"body_text": None, "body_html": None}
         async with self._db.write() as tx:
-            if final and row.kind in MailKind.FORGOTTEN:
-                await tx.session.exec(delete(OutboxMail).where(col(OutboxMail.id) == row.id))
             await tx.session.exec(
-                update(OutboxMail).where(col(OutboxMail.id) == row.id).values(**values)
+                _finished(row, **values)
+                if final
+                else update(OutboxMail).where(col(OutboxMail.id) == row.id).values(**values)
             )
             if final and row.user_id is not None:
                 await record_event(
@@ -153,3 +150,11 @@ class Delivery:
                     session_id=None,
                 )
         log.warning("mail_not_sent", kind=row.kind, mail=row.id, attempt=attempts, final=final)
+
+
+def _finished(row: OutboxMail, **values: object) -> Delete | Update:
+    """A row that is done with (delivered or given up) keeps its record, bodies dropped;
+    a mail the database must forget (``MailKind.FORGOTTEN``) goes altogether."""
+    if row.kind in MailKind.FORGOTTEN:
+        return delete(OutboxMail).where(col(OutboxMail.id) == row.id)
+    return update(OutboxMail).where(col(OutboxMail.id) == row.id).values(**values)
