@@ -6,13 +6,16 @@ account. Over a real SMTP server, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 
+from app.clock import TestClock
 from app.config import Settings
+from app.mail.delivery import BACKOFF, MAX_ATTEMPTS
 from tests.support.browser import HTMX, Browser, assert_deletes_cookie, field_error
 from tests.support.database import Database
 from tests.support.dumps import holding, rows_of_user
@@ -133,3 +136,30 @@ def test_wrong_passwords_are_counted_like_the_password_form(
     throttled = delete(visitor, PASSWORD, ADDRESS)
     assert throttled.status_code == 429
     assert db.count("users") == 1
+
+
+@pytest.mark.backends("sqlite")  # the sender's retry rule: no backend changes it
+def test_a_deletion_mail_that_is_given_up_is_forgotten_too(
+    visitor: Browser, mail: MailCatcher, clock: TestClock, db: Database
+) -> None:
+    assert visitor.register(OWNER).status_code == 303
+    settled(db)
+    mail.failing = True
+    assert delete(visitor, PASSWORD, ADDRESS).status_code == 303
+    for attempt in range(1, MAX_ATTEMPTS + 1):
+        deadline = time.monotonic() + 10
+        # A bounded wait for the sender to try, and to write the failure down (the next
+        # attempt is scheduled from the clock as it reads it then).
+        while mail.refused < attempt:
+            assert time.monotonic() < deadline, f"attempt {attempt} never came"
+            time.sleep(0.02)
+        while attempt < MAX_ATTEMPTS and db.rows("SELECT attempts FROM outbox") != [(attempt,)]:
+            assert time.monotonic() < deadline, db.rows("SELECT attempts, status FROM outbox")
+            time.sleep(0.02)
+        if attempt < MAX_ATTEMPTS:
+            clock.advance(BACKOFF[attempt - 1])
+    deadline = time.monotonic() + 10
+    while db.count("outbox"):
+        assert time.monotonic() < deadline, db.rows("SELECT status, attempts FROM outbox")
+        time.sleep(0.02)
+    assert holding(db, ADDRESS) == []
