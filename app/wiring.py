@@ -173,7 +173,10 @@ def build_core(settings: Settings, clock: Clock, *, deployment_clock: bool) -> C
         ),
         recovery=recovery,
         verification=verification,
-        **people._asdict(),
+        alerts=people.alerts,
+        deletion=people.deletion,
+        export=people.export,
+        operators=people.operators,
         email_change=EmailChange(
             db=db,
             clock=clock,
