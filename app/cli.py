@@ -1,5 +1,5 @@
 """Command line: ``python -m app serve | db upgrade | db check | keys rotate | keys prune |
-purge``.
+purge | users show|sign-out|disable|enable|delete EMAIL``.
 
 A setting that is malformed or out of range stops every command before it does anything:
 one line per bad setting, naming its ``APP_`` variable and what it accepts (not pydantic's
@@ -18,14 +18,17 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from app.auth.maintenance import Purger
+from app.auth.operators import AccountFacts
 from app.auth.second_factors import sealed_key_ids
-from app.clock import SystemClock
+from app.clock import Clock, SystemClock, TestClock, to_iso
 from app.config import ENV_PREFIX, Settings, load_settings
 from app.db import migrate
 from app.db.database import Database
 from app.db.engine import create_engine
+from app.logging import configure_logging
 from app.security.keys import prune_keyset, rotate_keyset
 from app.serve import add_arguments, serve
+from app.wiring import build_core
 
 __all__ = ["main", "settings_problems"]
 
@@ -170,6 +173,55 @@ async def _purge(settings: Settings) -> str:
     )
 
 
+def _facts(facts: AccountFacts) -> str:
+    disabled = (
+        f"disabled since {to_iso(facts.disabled_at)}"
+        + (f" ({facts.disabled_reason})" if facts.disabled_reason else "")
+        if facts.disabled_at is not None
+        else "not disabled"
+    )
+    return (
+        f"id {facts.id}, {facts.email}, {'verified' if facts.verified else 'not verified'}, "
+        f"created {to_iso(facts.created_at)}, sign-in methods: {', '.join(facts.methods)}, "
+        f"{facts.live_sessions} live session(s), {disabled}"
+    )
+
+
+async def _users(settings: Settings, action: str, email: str, reason: str) -> tuple[str, int]:
+    """One operator action, through the app's own services: built as a server builds them
+    (the deployment's database, its revocation push, its test clock when that is on)."""
+    configure_logging(settings.log_level)  # log lines go to stderr; stdout has the one line
+    clock: Clock = TestClock() if settings.test_clock else SystemClock()
+    core = build_core(settings, clock, deployment_clock=True)
+    try:
+        await migrate.ensure_current(core.db.engine, auto_migrate=settings.auto_migrate)
+        if core.shared_clock is not None:
+            await core.shared_clock.refresh()  # the deployment's "now"
+        operators = core.operators
+        unknown = f"no account has the address {email}", 1
+        if action == "show":
+            facts = await operators.show(email)
+            return (_facts(facts), 0) if facts is not None else unknown
+        if action == "enable":
+            enabled = await operators.enable(email)
+            return (f"enabled {email}", 0) if enabled else unknown
+        act = {"sign-out": operators.sign_out, "delete": operators.delete}
+        if action == "disable":
+            ended = await operators.disable(email, reason)
+        else:
+            ended = await act[action](email)
+        if ended is None:
+            return unknown
+        done = {"sign-out": "signed out", "disable": "disabled", "delete": "deleted"}[action]
+        return f"{done} {email}: {ended} session(s) ended", 0
+    finally:
+        for part in (core.counter, core.revocations.channel):
+            close = getattr(part, "close", None)
+            if close is not None:
+                await close()
+        await core.db.dispose()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m app", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -182,6 +234,12 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser(
         "purge", help="delete expired sessions, old activity, dead links and old mail now"
     )
+    users = commands.add_parser(
+        "users", help="look up, sign out, disable, enable or delete an account"
+    )
+    users.add_argument("action", choices=["show", "sign-out", "disable", "enable", "delete"])
+    users.add_argument("email")
+    users.add_argument("--reason", default="", help="why (users disable): told to the person")
     args = parser.parse_args(argv)
     try:
         settings = load_settings()
@@ -194,6 +252,8 @@ def main(argv: list[str] | None = None) -> int:
         message = _keys(settings, args.action)
     elif args.command == "db":
         message, status = asyncio.run(_db(settings, args.action))
+    elif args.command == "users":
+        message, status = asyncio.run(_users(settings, args.action, args.email, args.reason))
     else:
         message = asyncio.run(_purge(settings))
     sys.stdout.write(message + "\n")

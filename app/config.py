@@ -105,6 +105,7 @@ class Settings(BaseModel):
     csrf_secret: SecretStr | None = None
     smtp_url: SecretStr | None = None
     mail_from: str = "no-reply@localhost"
+    new_device_alerts: bool = True  # mail the address at a sign-in from an unknown browser
     cookie_secure: bool = True
     log_level: str = "INFO"
     totp_issuer: Annotated[str, Field(min_length=1, max_length=64)] = SITE_NAME

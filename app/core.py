@@ -18,8 +18,12 @@ import structlog
 
 from app.auth.account import AccountService
 from app.auth.authenticate import Authenticator
+from app.auth.deletion import AccountDeletion
 from app.auth.email_change import EmailChange
+from app.auth.export import AccountExport
 from app.auth.maintenance import Purger
+from app.auth.new_device import NewDeviceAlerts
+from app.auth.operators import Operators
 from app.auth.passkeys import Passkeys
 from app.auth.reauth import Reauthentication
 from app.auth.recovery import Recovery
@@ -59,6 +63,10 @@ class Core:
     account: AccountService
     recovery: Recovery
     verification: Verification
+    alerts: NewDeviceAlerts
+    deletion: AccountDeletion
+    export: AccountExport
+    operators: Operators
     email_change: EmailChange
     second_factors: SecondFactors
     passkeys: Passkeys

@@ -31,12 +31,14 @@ from app.web.headers import SecurityHeaders
 from app.web.origin import SameOriginMiddleware
 from app.web.reauth import ReauthRequiredError, reauth_required_handler, require_fresh_proof
 from app.web.routes import (
+    account,
     addresses,
     api,
     clock_control,
     dev_mail,
     example,
     gateway,
+    not_me,
     pages,
     passkeys,
     password,
@@ -139,6 +141,9 @@ def _routes(core: Core) -> list[Any]:
             api.me,
             example.example_api,
             example.example_api_submit,
+            account.delete_page,
+            account.delete_account,
+            account.export_account,
         ],
     )
     routes: list[Any] = [
@@ -164,6 +169,8 @@ def _routes(core: Core) -> list[Any]:
         addresses.confirm_page,
         addresses.confirm_submit,
         gateway.verify,
+        not_me.not_me_page,
+        not_me.not_me_submit,
         guarded,
         create_static_files_router(
             path="/static", directories=[ROOT / "static"], name="static", opt=NO_AUTH

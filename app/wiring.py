@@ -7,15 +7,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from app.auth.account import AccountService
 from app.auth.authenticate import Authenticator, TokenIssuer
 from app.auth.channels import create_channel
 from app.auth.confirmation import PasswordConfirmation
+from app.auth.deletion import AccountDeletion
 from app.auth.email_change import EmailChange
+from app.auth.export import AccountExport
 from app.auth.lifetimes import Policy
 from app.auth.maintenance import Purger
+from app.auth.new_device import NewDeviceAlerts
 from app.auth.notices import Notices
+from app.auth.operators import Operators
 from app.auth.passkeys import Passkeys
 from app.auth.pending import PendingSignIns
 from app.auth.reauth import Reauthentication
@@ -147,6 +152,7 @@ def build_core(settings: Settings, clock: Clock, *, deployment_clock: bool) -> C
     control: ClockControl | None = shared_clock
     if control is None and settings.test_clock and isinstance(clock, TestClock):
         control = LocalClockControl(clock)
+    people = _people(settings, db, clock, ender, confirmation=confirmation, mail=mail)
     return Core(
         settings=settings,
         clock=clock,
@@ -178,6 +184,7 @@ def build_core(settings: Settings, clock: Clock, *, deployment_clock: bool) -> C
             factors=second_factors,
             passkeys=passkeys,
             pending=PendingSignIns(Sealer(keys, "pending-sign-in"), ttl=settings.mfa_challenge_ttl),
+            alerts=people.alerts,
         ),
         account=AccountService(
             db=db,
@@ -201,6 +208,10 @@ def build_core(settings: Settings, clock: Clock, *, deployment_clock: bool) -> C
             passkeys=passkeys,
             ttl=settings.reauth_ttl,
         ),
+        alerts=people.alerts,
+        deletion=people.deletion,
+        export=people.export,
+        operators=people.operators,
         email_change=EmailChange(
             db=db,
             clock=clock,
@@ -260,6 +271,41 @@ def _sign_in_throttles(settings: Settings, counter: Counter) -> Throttles:
         ),
         code_account=Throttle(counter, name="code-account", **failures),
     )
+
+
+class _People(NamedTuple):
+    """What the person owns of their account (deletion, export, alerts), and the operator."""
+
+    alerts: NewDeviceAlerts
+    deletion: AccountDeletion
+    export: AccountExport
+    operators: Operators
+
+
+def _people(
+    settings: Settings,
+    db: Database,
+    clock: Clock,
+    ender: SessionEnder,
+    *,
+    confirmation: PasswordConfirmation,
+    mail: _Mail,
+) -> _People:
+    notices = mail.notices
+    deletion = AccountDeletion(
+        db=db, clock=clock, ender=ender, confirmation=confirmation, notices=notices
+    )
+    alerts = NewDeviceAlerts(
+        db=db,
+        clock=clock,
+        notices=notices,
+        messages=mail.messages,
+        ender=ender,
+        enabled=settings.new_device_alerts,
+        ttl=settings.verify_ttl,
+    )
+    operators = Operators(db=db, clock=clock, ender=ender, notices=notices, deletion=deletion)
+    return _People(alerts, deletion, AccountExport(db=db, clock=clock), operators)
 
 
 @dataclass(frozen=True, slots=True)

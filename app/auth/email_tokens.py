@@ -1,4 +1,5 @@
-"""The links sent by mail: a reset, an address check, an address change.
+"""The links sent by mail: a reset, an address check, an address change, the "not me" of
+a new-device alert.
 
 A token is 256 bits from the CSPRNG; only its SHA-256 is stored. It works once
 (consuming it is one conditional UPDATE), for one purpose, until ``expires_at`` (inside
@@ -8,7 +9,8 @@ while ``now < expires_at``), and only while nothing has killed it:
 - a password reset, a password change and a confirmed address change void every unused
   link of the account, whatever its purpose (:func:`void_all`, in their transaction);
 - a reset or verification link vouches for the address it was mailed to, so it works
-  only while that is still the account's address (``ADDRESS_BOUND``).
+  only while that is still the account's address (``ADDRESS_BOUND``);
+- no link works for an account an operator disabled.
 
 :func:`usable` is the rule, as a pure function; :func:`open_link` and :func:`consume`
 are the one way the link flows read a link and its account.
@@ -49,6 +51,7 @@ class Purpose(StrEnum):
     RESET = "reset"
     VERIFY = "verify"
     CHANGE = "change"
+    NOT_ME = "not_me"
 
 
 # Links that speak for the address they were mailed to: dead once the account's address
@@ -85,16 +88,25 @@ def usable(row: EmailToken | None, purpose: Purpose, now: int, account: str | No
 
 
 async def issue(
-    db: AsyncSession, *, user_id: int, purpose: Purpose, address: str, now: int, ttl: int
+    db: AsyncSession,
+    *,
+    user_id: int,
+    purpose: Purpose,
+    address: str,
+    now: int,
+    ttl: int,
+    replace: bool = True,
 ) -> str:
-    """A new token for this account and purpose; the older unused ones stop working."""
-    await db.exec(
-        delete(EmailToken).where(
-            col(EmailToken.user_id) == user_id,
-            col(EmailToken.purpose) == purpose.value,
-            col(EmailToken.used_at).is_(None),
+    """A new token for this account and purpose; the older unused ones stop working
+    unless ``replace`` is False (each "not me" link speaks for its own sign-in)."""
+    if replace:
+        await db.exec(
+            delete(EmailToken).where(
+                col(EmailToken.user_id) == user_id,
+                col(EmailToken.purpose) == purpose.value,
+                col(EmailToken.used_at).is_(None),
+            )
         )
-    )
     token = new_token()
     db.add(
         EmailToken(
@@ -125,7 +137,9 @@ async def open_link(db: AsyncSession, token: str, purpose: Purpose, now: int) ->
     if found is None:
         return None
     row, user = found
-    if user.id is None or not usable(row, purpose, now, user.email):
+    if user.id is None or user.disabled_at is not None:
+        return None
+    if not usable(row, purpose, now, user.email):
         return None
     return Link(row, user, user.id)
 

@@ -9,7 +9,7 @@ kind reaches the address - a flood of changes cannot become a flood of mail.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,7 +40,7 @@ class Notices:
             MailKind.PASSWORD_CHANGED,
             user,
             now,
-            when=to_iso(now).replace("T", " ").replace("Z", " UTC"),
+            when=_when(now),
             device=self.describe(client.user_agent),
             network=client.address or "an unknown network",
             forgot_url=self.messages.url("/forgot-password"),
@@ -67,7 +67,7 @@ class Notices:
             kind,
             user,
             now,
-            when=to_iso(now).replace("T", " ").replace("Z", " UTC"),
+            when=_when(now),
             device=self.describe(client.user_agent),
             network=client.address or "an unknown network",
             security_url=self.messages.url("/account/security"),
@@ -85,13 +85,52 @@ class Notices:
             user,
             now,
             name=name,
-            when=to_iso(now).replace("T", " ").replace("Z", " UTC"),
+            when=_when(now),
             device=self.describe(client.user_agent),
             network=client.address or "an unknown network",
             security_url=self.messages.url("/account/passkeys"),
             forgot_url=self.messages.url("/forgot-password"),
         )
 
+    async def new_sign_in(
+        self,
+        tx: Tx,
+        user: User,
+        client: ClientInfo,
+        now: int,
+        *,
+        link: Callable[[], Awaitable[str]],
+    ) -> None:
+        """A sign-in from a browser the account does not know; ``link`` makes its "not
+        me" link (only when the mail is sent: past the limit, no link exists)."""
+        if not await self.limits.allow(MailKind.NEW_SIGN_IN, user.email, now, tx=tx):
+            return
+        await self.outbox.send(
+            tx,
+            MailKind.NEW_SIGN_IN,
+            to=user.email,
+            user_id=user.id,
+            now=now,
+            when=_when(now),
+            device=self.describe(client.user_agent),
+            network=client.address or "an unknown network",
+            not_me_url=await link(),
+        )
+
+    async def account_disabled(self, tx: Tx, user: User, now: int, *, reason: str) -> None:
+        await self._send(tx, MailKind.ACCOUNT_DISABLED, user, now, when=_when(now), reason=reason)
+
+    async def account_deleted(self, tx: Tx, address: str, now: int) -> None:
+        """The last mail to a deleted account: it belongs to no account, counts against
+        no limit (a counter would hold the address), and its row goes once delivered."""
+        await self.outbox.send(
+            tx, MailKind.ACCOUNT_DELETED, to=address, user_id=None, now=now, when=_when(now)
+        )
+
     async def _send(self, tx: Tx, kind: str, user: User, now: int, **context: Any) -> None:
         if await self.limits.allow(kind, user.email, now, tx=tx):
             await self.outbox.send(tx, kind, to=user.email, user_id=user.id, now=now, **context)
+
+
+def _when(now: int) -> str:
+    return to_iso(now).replace("T", " ").replace("Z", " UTC")

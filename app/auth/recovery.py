@@ -62,8 +62,8 @@ class Recovery:
         """In the sender: the account of the address, if any, gets a link (replacing older
         ones); an address without an account gets nothing at all."""
         user = await repository.find_user_by_email(tx.session, row.to_address)
-        if user is None or user.id is None:
-            return False
+        if user is None or user.id is None or user.disabled_at is not None:
+            return False  # a disabled account is sent no mail but the notice that says so
         token = await email_tokens.issue(
             tx.session,
             user_id=user.id,

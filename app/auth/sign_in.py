@@ -25,12 +25,14 @@ from sqlalchemy.exc import IntegrityError
 from app.auth import repository
 from app.auth.authenticate import TokenIssuer
 from app.auth.lifetimes import Policy
+from app.auth.new_device import NewDeviceAlerts
 from app.auth.passkeys import PasskeyRefused, Passkeys, Purpose
 from app.auth.pending import PendingSignIn, PendingSignIns, password_fingerprint
 from app.auth.second_factors import SecondFactors
 from app.auth.session_store import SessionEnder, start_session
 from app.auth.stages import Complete, Method, NeedFirstProof, NeedSecondFactor, next_stage
 from app.auth.types import (
+    AccountDisabled,
     EmailTaken,
     PendingOver,
     SecondFactorNeeded,
@@ -95,6 +97,7 @@ class SignIn:
     factors: SecondFactors
     pending: PendingSignIns
     passkeys: Passkeys
+    alerts: NewDeviceAlerts
 
     async def admit(self, client: ClientInfo) -> Throttled | None:
         """Count one sign-in or registration attempt from this client, before anything
@@ -143,7 +146,7 @@ class SignIn:
         device_cookie: str | None,
         current: TokenClaims | None,
         next: str = "",
-    ) -> SignedIn | SecondFactorNeeded | Throttled | WrongCredentials:
+    ) -> SignedIn | SecondFactorNeeded | Throttled | WrongCredentials | AccountDisabled:
         """A sign-in with a password: the check, the stage rule, then the session - or,
         for an account with a second factor, the pending sign-in that waits for it."""
         now = self.clock.now()
@@ -250,9 +253,10 @@ class SignIn:
 
     async def check_password(
         self, email: str, password: str, client: ClientInfo, device_cookie: str | None, now: int
-    ) -> PasswordChecked | Throttled | WrongCredentials:
+    ) -> PasswordChecked | Throttled | WrongCredentials | AccountDisabled:
         """The first proof. Wrong email and wrong password are one answer, at one cost;
-        past the limits the answer is Throttled, even for the right password."""
+        past the limits the answer is Throttled, even for the right password. Only the
+        right password learns that an operator disabled the account."""
         async with self.db.read() as db:
             user = await repository.find_user_by_email(db, email)
         device = self.devices.device(device_cookie, user.id) if user and user.id else None
@@ -265,6 +269,8 @@ class SignIn:
         )
         if user is None or user.id is None or not ok:
             return await self._failed(user.id if user is not None else None, client, now)
+        if user.disabled_at is not None:
+            return AccountDisabled()
         return PasswordChecked(user, user.id, device, new_hash, counted)
 
     async def complete(
@@ -300,6 +306,8 @@ class SignIn:
         claims = None
         async with self.db.write() as tx:
             user = await repository.lock_unchanged(tx.session, checked.user)
+            if user is not None and user.disabled_at is not None:
+                user = None  # disabled meanwhile: this sign-in never becomes a session
             method = await second(tx, user) if second is not None and user is not None else None
             if user is not None and (second is None or method is not None):
                 if checked.new_hash is not None:
@@ -319,6 +327,8 @@ class SignIn:
                         user_id=claims.user_id,
                         session_id=claims.session_id,
                     )
+                if checked.device is None:  # a browser the account does not know
+                    await self.alerts.signed_in(tx, user, claims.session_id, client, now)
         if user is None:
             return await self._failed(checked.user_id, client, now)
         if claims is None:

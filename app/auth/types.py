@@ -9,6 +9,7 @@ from app.security.tokens import TokenClaims
 
 __all__ = [
     "ANONYMOUS",
+    "AccountDisabled",
     "Authentication",
     "Confirmed",
     "EmailTaken",
@@ -61,6 +62,12 @@ class Throttled:
 @dataclass(frozen=True, slots=True)
 class WrongCredentials:
     """The email or the password was wrong (one answer for both, critique point 10)."""
+
+
+@dataclass(frozen=True, slots=True)
+class AccountDisabled:
+    """The password was right, but an operator disabled the account (only the right
+    password learns this: a wrong one is :class:`WrongCredentials` as for anyone)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ __all__ = [
     "AuthEvent",
     "Authenticator",
     "EmailToken",
+    "NotMeLink",
     "OutboxMail",
     "Revocation",
     "Session",
@@ -38,6 +39,10 @@ class User(SQLModel, table=True):
     password_hash: str = Field(max_length=255)
     created_at: int = _time()
     email_verified_at: int | None = _time(nullable=True)
+    # Disabled by an operator (``python -m app users disable``): no sign-in, no link, no
+    # mail but the notice that says so; None while the account is usable.
+    disabled_at: int | None = _time(nullable=True)
+    disabled_reason: str | None = Field(default=None, max_length=255)
 
 
 class Session(SQLModel, table=True):
@@ -178,3 +183,19 @@ class WebAuthnChallenge(SQLModel, table=True):
     purpose: str = Field(max_length=16)
     user_id: int | None = Field(default=None)
     expires_at: int = _time(index=True)
+
+
+class NotMeLink(SQLModel, table=True):
+    """What the "not me" link of a new-device alert is about: the sign-in (its session)
+    and how it looked. The link itself is an ``EmailToken`` (purpose ``not_me``); this row
+    goes with it."""
+
+    __tablename__ = "not_me_links"
+
+    token_hash: str = Field(
+        primary_key=True, max_length=64, foreign_key="email_tokens.token_hash", ondelete="CASCADE"
+    )
+    session_public_id: str = Field(max_length=43)
+    signed_in_at: int = _time()
+    user_agent: str = Field(default="", max_length=512)
+    client_addr: str = Field(default="", max_length=64)

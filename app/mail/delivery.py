@@ -9,13 +9,15 @@
 - **Retries**: a failed delivery waits (30 s, 2 min, 10 min, 30 min) and is given up after
   five attempts: ``failed``, and an entry in the account's activity log.
 - **No secret kept**: once delivered or given up, the body (which may hold a link) is
-  dropped; to, subject, time and status stay for the record.
+  dropped; to, subject, time and status stay for the record - except for the mail that
+  says an account was deleted (``MailKind.FORGOTTEN``): its whole row goes, so that
+  nothing holds the address any more.
 """
 
 from __future__ import annotations
 
 import structlog
-from sqlalchemy import case, update
+from sqlalchemy import Delete, Update, case, delete, update
 from sqlmodel import col, select
 
 from app.clock import Clock
@@ -108,9 +110,8 @@ class Delivery:
             return
         async with self._db.write() as tx:
             await tx.session.exec(
-                update(OutboxMail)
-                .where(col(OutboxMail.id) == row.id)
-                .values(
+                _finished(
+                    row,
                     status=Status.SENT,
                     sent_at=self._clock.now(),
                     body_text=None,
@@ -135,7 +136,9 @@ class Delivery:
             values |= {"body_text": None, "body_html": None}
         async with self._db.write() as tx:
             await tx.session.exec(
-                update(OutboxMail).where(col(OutboxMail.id) == row.id).values(**values)
+                _finished(row, **values)
+                if final
+                else update(OutboxMail).where(col(OutboxMail.id) == row.id).values(**values)
             )
             if final and row.user_id is not None:
                 await record_event(
@@ -147,3 +150,11 @@ class Delivery:
                     session_id=None,
                 )
         log.warning("mail_not_sent", kind=row.kind, mail=row.id, attempt=attempts, final=final)
+
+
+def _finished(row: OutboxMail, **values: object) -> Delete | Update:
+    """A row that is done with (delivered or given up) keeps its record, bodies dropped;
+    a mail the database must forget (``MailKind.FORGOTTEN``) goes altogether."""
+    if row.kind in MailKind.FORGOTTEN:
+        return delete(OutboxMail).where(col(OutboxMail.id) == row.id)
+    return update(OutboxMail).where(col(OutboxMail.id) == row.id).values(**values)

@@ -30,10 +30,16 @@ class MailKind:
     RECOVERY_CODE_USED = "recovery_code_used"
     PASSKEY_ADDED = "passkey_added"
     PASSKEY_REMOVED = "passkey_removed"
+    NEW_SIGN_IN = "new_sign_in"
+    ACCOUNT_DISABLED = "account_disabled"
+    ACCOUNT_DELETED = "account_deleted"
 
     # Mails that carry a link someone is waiting for: the sender takes them before
     # notices queued earlier, so a flood of notices never delays a reset.
     LINKS = frozenset({RESET, VERIFY, EMAIL_CHANGE})
+    # Mails to an address the database must forget: the row goes once it is delivered
+    # (or given up), not only its body.
+    FORGOTTEN = frozenset({ACCOUNT_DELETED})
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,6 +34,12 @@ class EventKind(StrEnum):
     REAUTHENTICATED = "reauthenticated"
     PASSKEY_ADDED = "passkey_added"
     PASSKEY_REMOVED = "passkey_removed"
+    REPORTED_NOT_ME = "reported_not_me"
+    # What an operator did (``python -m app users ...``), one entry per command.
+    OPERATOR_SHOW = "operator_show"
+    OPERATOR_SIGN_OUT = "operator_sign_out"
+    OPERATOR_DISABLE = "operator_disable"
+    OPERATOR_ENABLE = "operator_enable"
 
 
 async def record_event(

@@ -11,7 +11,10 @@ from litestar.params import SkipValidation
 from litestar.plugins.htmx import HTMXRequest
 
 from app.auth.account import AccountService
+from app.auth.deletion import AccountDeletion
 from app.auth.email_change import EmailChange
+from app.auth.export import AccountExport
+from app.auth.new_device import NewDeviceAlerts
 from app.auth.passkeys import Passkeys
 from app.auth.reauth import Reauthentication
 from app.auth.recovery import Recovery
@@ -33,12 +36,15 @@ from app.web.guard import NotSignedInError
 
 __all__ = [
     "Account",
+    "AlertsDep",
     "AppSettings",
     "Client",
     "ClockControlDep",
     "Cookies",
     "CurrentUser",
+    "DeletionDep",
     "EmailChangeDep",
+    "ExportDep",
     "OptionalClaims",
     "OutboxDep",
     "PasskeysDep",
@@ -68,6 +74,9 @@ EmailChangeDep: TypeAlias = NamedDependency[SkipValidation[EmailChange]]
 OutboxDep: TypeAlias = NamedDependency[SkipValidation[Outbox]]
 StrengthThrottle: TypeAlias = NamedDependency[SkipValidation[Throttle]]
 Account: TypeAlias = NamedDependency[SkipValidation[AccountService]]
+DeletionDep: TypeAlias = NamedDependency[SkipValidation[AccountDeletion]]
+ExportDep: TypeAlias = NamedDependency[SkipValidation[AccountExport]]
+AlertsDep: TypeAlias = NamedDependency[SkipValidation[NewDeviceAlerts]]
 Client: TypeAlias = NamedDependency[SkipValidation[ClientInfo]]
 OptionalClaims: TypeAlias = NamedDependency[SkipValidation[TokenClaims | None]]
 CurrentUser: TypeAlias = NamedDependency[SkipValidation[TokenClaims]]

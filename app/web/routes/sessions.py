@@ -49,6 +49,11 @@ EVENT_LABELS = {
     EventKind.REAUTHENTICATED: "Confirmed it was you",
     EventKind.PASSKEY_ADDED: "Passkey added",
     EventKind.PASSKEY_REMOVED: "Passkey removed",
+    EventKind.REPORTED_NOT_ME: "A sign-in reported as not me, and ended",
+    EventKind.OPERATOR_SHOW: "Account looked up by the operator",
+    EventKind.OPERATOR_SIGN_OUT: "Every session signed out by the operator",
+    EventKind.OPERATOR_DISABLE: "Account disabled by the operator",
+    EventKind.OPERATOR_ENABLE: "Account enabled again by the operator",
 }
 
 

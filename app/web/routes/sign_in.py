@@ -11,6 +11,7 @@ from litestar import Response, post
 from litestar.plugins.htmx import HTMXRequest
 
 from app.auth.types import (
+    AccountDisabled,
     EmailTaken,
     SecondFactorNeeded,
     SignedIn,
@@ -30,6 +31,7 @@ __all__ = ["login", "login_page", "logout", "register", "register_page"]
 
 EMAIL_TAKEN = "This email address is already registered. Sign in instead?"
 BAD_CREDENTIALS = "That email and password do not match an account."
+ACCOUNT_DISABLED = "This account is disabled. If you do not know why, write to us."
 SIGNED_OUT = "You are signed out."
 SIGNED_IN_PAGES = ("/dashboard", "/sessions", "/account/", "/logout")
 NOTICES = {
@@ -39,6 +41,7 @@ NOTICES = {
     "verified": "Your email address is confirmed. Sign in to continue.",
     "email_changed": "Your email address was changed. Sign in with the new one.",
     "mfa_expired": "That took too long. Please sign in again.",
+    "deleted": "Your account was deleted. Everything we kept about it is gone.",
 }
 
 
@@ -155,7 +158,13 @@ async def login(
     form = CredentialsForm.parse(await read_form(request))
     form.next = safe_next(form.next, default="")
     outcome: (
-        Throttled | Invalid | WrongCredentials | SignedIn | SecondFactorNeeded | None
+        Throttled
+        | Invalid
+        | WrongCredentials
+        | AccountDisabled
+        | SignedIn
+        | SecondFactorNeeded
+        | None
     ) = await sign_in.admit(client)
     if outcome is None:
         if not form.validate_login():
@@ -178,6 +187,10 @@ async def login(
         case WrongCredentials():  # one message, whichever of the two was wrong (point 10)
             return _form_page(
                 request, "login.html", form, claims, status_code=401, message=BAD_CREDENTIALS
+            )
+        case AccountDisabled():
+            return _form_page(
+                request, "login.html", form, claims, status_code=403, message=ACCOUNT_DISABLED
             )
         case SignedIn():
             auth_state(request).sign_in(outcome.issued, outcome.device)
