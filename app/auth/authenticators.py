@@ -4,6 +4,7 @@ password), and nothing else. Callers own the transaction."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
@@ -13,7 +14,18 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from app.db.models import Authenticator
 
-__all__ = ["Kind", "add", "all_of", "data_of", "locked", "remove", "set_data", "slot"]
+__all__ = [
+    "Kind",
+    "Method",
+    "add",
+    "all_of",
+    "data_of",
+    "locked",
+    "methods_of",
+    "remove",
+    "set_data",
+    "slot",
+]
 
 
 class Kind(StrEnum):
@@ -83,3 +95,40 @@ async def remove(db: AsyncSession, user_id: int, *kinds: Kind) -> None:
             col(Authenticator.kind).in_([k.value for k in kinds]),
         )
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Method:
+    """One way the account can be signed in to, as its owner or an operator may see it:
+    names, counts and dates, never a secret."""
+
+    name: str  # "password", "authenticator app", "recovery codes", "passkey"
+    added_at: int | None = None
+    last_used_at: int | None = None
+    label: str | None = None  # a passkey's name
+    unused: int | None = None  # recovery codes left
+
+    def describe(self) -> str:
+        if self.label is not None:
+            return f'{self.name} "{self.label}"'
+        if self.unused is not None:
+            return f"{self.name} ({self.unused} unused)"
+        return self.name
+
+
+async def methods_of(db: AsyncSession, user_id: int) -> list[Method]:
+    methods = [Method("password")]
+    for row in await all_of(db, user_id):
+        data = data_of(row)
+        if row.kind == Kind.TOTP:
+            methods.append(Method("authenticator app", row.created_at, row.last_used_at))
+        elif row.kind == Kind.RECOVERY_CODES:
+            methods.append(
+                Method(
+                    "recovery codes", row.created_at, row.last_used_at, unused=len(data["unused"])
+                )
+            )
+        elif row.kind == Kind.PASSKEY:
+            label = str(data.get("name", "Passkey"))
+            methods.append(Method("passkey", row.created_at, row.last_used_at, label=label))
+    return methods

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlmodel import col, select
 
-from app.auth import repository
+from app.auth import authenticators, repository
 from app.clock import Clock, to_iso
 from app.db.database import Database
 from app.db.models import AuthEvent
@@ -35,6 +35,7 @@ class AccountExport:
         async with self.db.read() as db:
             account = await repository.find_user(db, user.user_id)
             sessions = await repository.list_live_sessions(db, user.user_id, now)
+            methods = await authenticators.methods_of(db, user.user_id)
             events = (
                 await db.exec(
                     select(AuthEvent)
@@ -51,6 +52,16 @@ class AccountExport:
                 "email_verified_at": _time(account.email_verified_at),
                 "created_at": _time(account.created_at),
             },
+            "sign_in_methods": [
+                {
+                    "method": m.name,
+                    "name": m.label,
+                    "added": _time(m.added_at),
+                    "last_used": _time(m.last_used_at),
+                    "unused": m.unused,
+                }
+                for m in methods
+            ],
             "sessions": [
                 {
                     "device": describe_device(s.user_agent),

@@ -19,7 +19,7 @@ import structlog
 from sqlalchemy import update
 from sqlmodel import col
 
-from app.auth import email_tokens, repository
+from app.auth import authenticators, email_tokens, repository
 from app.auth.deletion import AccountDeletion
 from app.auth.notices import Notices
 from app.auth.session_store import SessionEnder
@@ -71,13 +71,14 @@ class Operators:
                 return None
             user, user_id = found
             sessions = await repository.list_live_sessions(tx.session, user_id, now)
+            methods = await authenticators.methods_of(tx.session, user_id)
             await self._logged(tx, EventKind.OPERATOR_SHOW, user_id, now)
         return AccountFacts(
             id=user_id,
             email=user.email,
             verified=user.email_verified_at is not None,
             created_at=user.created_at,
-            methods=("password",),
+            methods=tuple(method.describe() for method in methods),
             live_sessions=len(sessions),
             disabled_at=user.disabled_at,
             disabled_reason=user.disabled_reason,

@@ -181,7 +181,9 @@ class WebAuthnChallenge(SQLModel, table=True):
 
     digest: str = Field(primary_key=True, max_length=64)
     purpose: str = Field(max_length=16)
-    user_id: int | None = Field(default=None)
+    # Whose ceremony (adding a passkey, confirming it's you); none for a sign-in. Goes with
+    # the account.
+    user_id: int | None = Field(default=None, foreign_key="users.id", ondelete="CASCADE")
     expires_at: int = _time(index=True)
 
 

@@ -16,12 +16,15 @@ from litestar.testing import TestClient
 from app.clock import TestClock
 from app.config import Settings
 from app.mail.delivery import BACKOFF, MAX_ATTEMPTS
+from tests.support.authenticator import SoftAuthenticator
 from tests.support.browser import HTMX, Browser, assert_deletes_cookie, field_error
 from tests.support.database import Database
 from tests.support.dumps import holding, rows_of_user
 from tests.support.links import ask_for_change, forgot, latest_link, path_of, settled
-from tests.support.settings import PASSWORD
+from tests.support.passkeys import add_passkey, post_json, sign_in_with_passkey
+from tests.support.settings import BASE_URL, PASSWORD
 from tests.support.smtp import MailCatcher
+from tests.support.two_factor import turn_on
 
 OWNER = "Owner.Person@example.com"
 ADDRESS = "owner.person@example.com"
@@ -163,3 +166,29 @@ def test_a_deletion_mail_that_is_given_up_is_forgotten_too(
         assert time.monotonic() < deadline, db.rows("SELECT status, attempts FROM outbox")
         time.sleep(0.02)
     assert holding(db, ADDRESS) == []
+
+
+def test_deletion_takes_every_sign_in_method_with_it(
+    visitor: Browser, clock: TestClock, db: Database
+) -> None:
+    """The authenticator app, its recovery codes, a passkey, a passkey ceremony begun and
+    not finished, a sign-in waiting for its code: nothing of them outlives the account."""
+    assert visitor.register(OWNER).status_code == 303
+    old_id = db.rows("SELECT id FROM users")[0][0]
+    enrolled = turn_on(visitor, clock)
+    phone = SoftAuthenticator(origin=BASE_URL)
+    assert add_passkey(visitor, phone).status_code == 201
+    assert post_json(visitor, "/account/passkeys/options").status_code == 200  # left open
+    waiting = visitor.another_device()
+    assert waiting.login(ADDRESS).headers["location"] == "/login/two-factor"
+
+    assert delete(visitor, PASSWORD, ADDRESS).status_code == 303
+    assert rows_of_user(db, old_id) == []
+    assert db.count("authenticators") == 0
+    assert db.count("webauthn_challenges") == 0
+    code = waiting.post_form(
+        "/login/two-factor", {"code": enrolled.codes[0]}, follow_redirects=False
+    )
+    assert code.status_code == 303
+    assert code.headers["location"] == "/login"  # the pending sign-in died with the account
+    assert sign_in_with_passkey(visitor.another_device(), phone).status_code == 401

@@ -3,11 +3,17 @@ live session and every activity-log entry kept - and no secret of any kind."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
+from app.clock import TestClock
+from tests.support.authenticator import SoftAuthenticator
 from tests.support.browser import Browser
 from tests.support.database import Database
-from tests.support.settings import PASSWORD
+from tests.support.passkeys import post_json
+from tests.support.settings import BASE_URL, PASSWORD
+from tests.support.two_factor import turn_on
 
 OWNER = "owner@example.com"
 
@@ -51,8 +57,41 @@ def test_the_export_has_the_account_its_sessions_and_its_activity_and_no_secret(
     for secret in secrets:
         assert secret
         assert secret not in body
-    for word in ("password", "secret", "hash", "token", "totp"):
+    for word in ("secret", "hash", "token", "totp"):
         assert word not in body.lower()
+    assert data["sign_in_methods"] == [
+        {"method": "password", "name": None, "added": None, "last_used": None, "unused": None}
+    ]
+
+
+def test_the_export_names_each_sign_in_method_and_holds_none_of_their_secrets(
+    visitor: Browser, clock: TestClock, db: Database
+) -> None:
+    assert visitor.register(OWNER).status_code == 303
+    enrolled = turn_on(visitor, clock)
+    phone = SoftAuthenticator(origin=BASE_URL)
+    options = post_json(visitor, "/account/passkeys/options").json()["options"]
+    credential = phone.create(options)
+    added = post_json(visitor, "/account/passkeys", {"name": "Phone", "credential": credential})
+    assert added.status_code == 201
+
+    exported = visitor.client.get("/account/export")
+    methods = [(m["method"], m["name"], m["unused"]) for m in exported.json()["sign_in_methods"]]
+    assert methods == [
+        ("password", None, None),
+        ("authenticator app", None, None),
+        ("recovery codes", None, 10),
+        ("passkey", "Phone", None),
+    ]
+    body = exported.text
+    stored = [
+        value
+        for (data,) in db.rows("SELECT data FROM authenticators")
+        for value in json.loads(data).values()
+        if isinstance(value, str) and len(value) > 16
+    ]
+    for secret in [enrolled.secret, *enrolled.codes, credential["id"], *stored]:
+        assert secret not in body
 
 
 @pytest.mark.backends("sqlite")  # the guard's answer, the same for every guarded page

@@ -15,6 +15,8 @@ from app.config import Settings
 from tests.support.authenticator import SoftAuthenticator
 from tests.support.browser import Browser, auth_set_cookie, csrf_token
 from tests.support.database import Database
+from tests.support.passkeys import add_passkey, post_json
+from tests.support.passkeys import sign_in_with_passkey as sign_in
 from tests.support.settings import BASE_URL
 from tests.support.smtp import MailCatcher
 from tests.support.two_factor import turn_on
@@ -37,30 +39,6 @@ def ada(visitor: Browser) -> Browser:
 @pytest.fixture
 def phone() -> SoftAuthenticator:
     return SoftAuthenticator(origin=BASE_URL)
-
-
-def post_json(browser: Browser, path: str, body: dict[str, Any] | None = None) -> Any:
-    """What static/passkeys.js does: JSON, with the page's CSRF token in the header."""
-    token = csrf_token(browser.client.get("/login").text)
-    return browser.client.post(
-        path, json=body or {}, headers={"X-CSRFToken": token}, follow_redirects=False
-    )
-
-
-def add_passkey(
-    browser: Browser, phone: SoftAuthenticator, name: str = "Phone", **knobs: Any
-) -> Any:
-    options = post_json(browser, "/account/passkeys/options")
-    assert options.status_code == 200, options.text
-    credential = phone.create(options.json()["options"], **knobs)
-    return post_json(browser, "/account/passkeys", {"name": name, "credential": credential})
-
-
-def sign_in(browser: Browser, phone: SoftAuthenticator, next_path: str = "", **knobs: Any) -> Any:
-    options = post_json(browser, "/login/passkey/options")
-    assert options.status_code == 200, options.text
-    assertion = phone.get(options.json()["options"], **knobs)
-    return post_json(browser, "/login/passkey", {"credential": assertion, "next": next_path})
 
 
 @pytest.fixture
