@@ -13,6 +13,8 @@ from litestar.plugins.htmx import HTMXRequest
 from app.auth import totp
 from app.auth.second_factors import AlreadyOn
 from app.auth.types import WrongCode
+from app.config import Settings
+from app.security.tokens import TokenClaims
 from app.web.csrf import SHOW_FORM
 from app.web.deps import AppSettings, Client, CurrentUser, PasskeysDep, SecondFactorsDep
 from app.web.forms import field_text, read_form
@@ -55,8 +57,8 @@ async def security_page(
 
 def _totp_page(
     request: HTMXRequest,
-    user: Any,
-    settings: Any,
+    user: TokenClaims,
+    settings: Settings,
     secret: str | None,
     *,
     error: str | None = None,
