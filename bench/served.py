@@ -105,7 +105,7 @@ def _throughput(plan: Plan, work: Path, results: dict[str, Any]) -> None:
     ]
     # The stacks people pick instead, each from the bench venv on its own SQLite file.
     stacks = [s for s in STACKS if s.key not in plan.skip]
-    stack_servers = [prepare(s, work / s.key, EMAIL, int(time.time())) for s in stacks]
+    stack_servers = prepare(stacks, work, EMAIL, int(time.time()))
     results["stack_queries"] = {s.key: queries(s, work / s.key) for s in stacks}
     servers += stack_servers
     with contextlib.ExitStack() as stack:

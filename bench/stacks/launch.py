@@ -131,23 +131,39 @@ STACKS = (
 )
 
 
-def prepare(stack: Stack, directory: Path, email: str, now: int) -> Server:
-    """The stack's data directory (context file, tables, user) and its server, not started.
-    Returns the server; the SQL of one signed-in page is in ``queries.json`` beside it."""
+def prepare(stacks: list[Stack], work: Path, email: str, now: int) -> list[Server]:
+    """Each stack's data directory ``work/<key>`` (context file, tables, user; the set-ups
+    run at once) and its server, not started. The SQL of one signed-in request is left in
+    ``queries.json`` beside it."""
     if not PYTHON.exists():
         raise RuntimeError(f"{PYTHON} is missing: `make bench` creates it")
-    directory.mkdir(parents=True, exist_ok=True)
-    write_context(directory, Settings(), email, now)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("APP_")}
-    env.update({"APP_DATA_DIR": str(directory), "BENCH_PASSWORD": _PASSWORD, **dict(stack.env)})
-    done = subprocess.run(
-        [str(PYTHON), "-m", stack.setup, email],
-        cwd=ROOT, env=env, capture_output=True, text=True, check=False,
-    )  # fmt: skip
-    if done.returncode != 0:
-        raise RuntimeError(f"{stack.setup} failed:\n{done.stderr[-2000:]}")
-    (directory / "queries.json").write_text(done.stdout)
-    return Server(stack.key, stack.factory, directory, dict(stack.env), python=str(PYTHON))
+    running = []
+    for stack in stacks:
+        directory = work / stack.key
+        directory.mkdir(parents=True, exist_ok=True)
+        write_context(directory, Settings(), email, now)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("APP_")}
+        env.update({"APP_DATA_DIR": str(directory), "BENCH_PASSWORD": _PASSWORD})
+        env.update(stack.env)
+        with (directory / "queries.json").open("w") as out:
+            running.append(
+                subprocess.Popen(
+                    [str(PYTHON), "-m", stack.setup, email],
+                    cwd=ROOT,
+                    env=env,
+                    stdout=out,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                )
+            )
+    for stack, process in zip(stacks, running, strict=True):
+        _, errors = process.communicate()
+        if process.returncode != 0:
+            raise RuntimeError(f"{stack.setup} failed:\n{errors[-2000:]}")
+    return [
+        Server(stack.key, stack.factory, work / stack.key, dict(stack.env), python=str(PYTHON))
+        for stack in stacks
+    ]
 
 
 def queries(stack: Stack, directory: Path) -> list[str]:
