@@ -25,7 +25,8 @@ STACK_WHAT = {
 }
 # What each does per request besides the SQL (counted by its own set-up, in the results).
 STACK_WORK = {
-    "django": "reads the session row by its key and checks its signed data (HMAC-SHA256), "
+    "django": "opens the SQLite file (no persistent connection: Django's advice under "
+    "ASGI), reads the session row by its key and checks its signed data (HMAC-SHA256), "
     "reads the user row, and compares the session's auth hash (an HMAC of the password "
     "hash); `csrf_token()` masks the CSRF cookie's secret and Django sets that cookie "
     "again on every response (that token is 64 characters, Litestar's 128: three on the "

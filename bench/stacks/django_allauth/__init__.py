@@ -11,7 +11,9 @@
   user with Django's ORM (``create_user``) and allauth's ``EmailAddress`` (verified,
   primary); it prints the SQL one signed-in ``GET /dashboard`` runs.
 
-Per request: the session row (``django_session`` by key, its data signed with HMAC and
-checked), the user row (``auth_user`` by id) and the session's auth hash (an HMAC of the
-password hash) compared; ``csrf_token()`` masks the CSRF cookie's secret.
+Per request: the SQLite file opened (``CONN_MAX_AGE`` 0: Django's docs disable
+persistent connections under ASGI), the session row (``django_session`` by key, its data
+signed with HMAC and checked), the user row (``auth_user`` by id) and the session's auth
+hash (an HMAC of the password hash) compared; ``csrf_token()`` masks the CSRF cookie's
+secret.
 """

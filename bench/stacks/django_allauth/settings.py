@@ -46,7 +46,15 @@ TEMPLATES = [  # allauth's own pages (the login form); the dashboard renders wit
         },
     }
 ]
-DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": _DATA / "django.sqlite3"}}
+# CONN_MAX_AGE 0 (Django's default): "When using ASGI, persistent connections should be
+# disabled" (Django's database docs), so each request opens the SQLite file and closes it.
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": _DATA / "django.sqlite3",
+        "CONN_MAX_AGE": 0,
+    }
+}
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
