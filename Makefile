@@ -83,10 +83,21 @@ clean: ## Remove the venv, caches and var/
 BENCH_DEPS := $(BIN)/python -c 'import jwt, asyncpg, redis, psycopg' 2>/dev/null \
   || $(BIN)/pip install --quiet -e '.[bench]'
 
-bench: $(STAMP) services ## The page against a bare Litestar page, peers, backends (~12 min): docs/benchmarks.md
+# The stacks people pick instead (Django + django-allauth, FastAPI + fastapi-users) run
+# from a venv of their own, never the app's: bench/stacks/requirements.txt, pinned.
+BENCH_VENV := var/bench-venv
+BENCH_STAMP := $(BENCH_VENV)/.installed
+
+$(BENCH_STAMP): bench/stacks/requirements.txt
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install --quiet --upgrade pip
+	$(BENCH_VENV)/bin/pip install --quiet -r bench/stacks/requirements.txt
+	touch $(BENCH_STAMP)
+
+bench: $(STAMP) $(BENCH_STAMP) services ## The page against a bare Litestar page, peers, backends (~12 min): docs/benchmarks.md
 	@$(BENCH_DEPS)
 	$(BIN)/python -m bench
 
-bench-quick: $(STAMP) services ## A 1-2 minute subset of make bench, written to var/bench/
+bench-quick: $(STAMP) $(BENCH_STAMP) services ## A 1-2 minute subset of make bench, written to var/bench/
 	@$(BENCH_DEPS)
 	$(BIN)/python -m bench --quick

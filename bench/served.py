@@ -30,6 +30,7 @@ from bench.peers import JWE_COOKIE, LOGIN
 from bench.plan import Plan
 from bench.servers import APP_CPUS, Server, start_all
 from bench.sessions_db import Minter, migrated, sqlite_url
+from bench.stacks.launch import STACKS, Stack, prepare, queries
 from bench.storm import LoadTarget, measure_under_load, storm_command, storm_summary
 from bench.subject import FLOOR, GUARDED_ONE_DEPENDENCY, PASSTHROUGH
 from bench.throughput import Variant, interleave, summarize
@@ -73,6 +74,15 @@ def _peer_cookie(server: Server, name: str) -> str:
     return cookie
 
 
+def _stack_cookie(stack: Stack, server: Server) -> str:
+    """Signed in through the stack's own login form; its page shows the user."""
+    cookie = stack.sign_in(server.url, EMAIL)
+    check = httpx.get(server.url + "/dashboard", headers={"Cookie": cookie})
+    if check.status_code != 200 or EMAIL not in check.text:
+        raise RuntimeError(f"{server.name}: /dashboard answered {check.status_code}")
+    return cookie
+
+
 def _body_bytes(url: str, cookie: str) -> int:
     response = httpx.get(url, headers={"Cookie": cookie})
     if response.status_code != 200:
@@ -93,6 +103,11 @@ def _throughput(plan: Plan, work: Path, results: dict[str, Any]) -> None:
         jwt_peer := Server("jwt", "bench.peers:create_jwt", work / "jwt"),
         session_peer := Server("session", "bench.peers:create_session", work / "session"),
     ]
+    # The stacks people pick instead, each from the bench venv on its own SQLite file.
+    stacks = [s for s in STACKS if s.key not in plan.skip]
+    stack_servers = prepare(stacks, work, EMAIL, int(time.time()))
+    results["stack_queries"] = {s.key: queries(s, work / s.key) for s in stacks}
+    servers += stack_servers
     with contextlib.ExitStack() as stack:
         for server in servers:
             server.cpus = APP_CPUS
@@ -135,6 +150,10 @@ def _throughput(plan: Plan, work: Path, results: dict[str, Any]) -> None:
                 session_peer.url + "/dashboard",
                 _peer_cookie(session_peer, "session"),
             ),
+        ]
+        variants += [
+            Variant(s.key, s.label, server.url + "/dashboard", _stack_cookie(s, server))
+            for s, server in zip(stacks, stack_servers, strict=True)
         ]
         variants = [v for v in variants if v.key not in plan.skip]
         results["page_bytes"] = {v.key: _body_bytes(v.url, v.cookie) for v in variants}

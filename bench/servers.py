@@ -53,6 +53,7 @@ class Server:
     workers: int = 1
     cpus: str | None = None  # taskset list, e.g. "0"; None: anywhere
     port: int = 0
+    python: str = sys.executable  # the interpreter (the stacks': the bench venv's)
     process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -75,7 +76,7 @@ class Server:
         self.port = free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith("APP_")}
         env.update({"APP_DATA_DIR": str(self.data_dir), **self.env})
-        command = [sys.executable, "-m", "uvicorn", self.factory, "--factory"]
+        command = [self.python, "-m", "uvicorn", self.factory, "--factory"]
         command += ["--host", HOST, "--port", str(self.port), "--workers", str(self.workers)]
         command += ["--no-access-log", "--no-server-header", "--log-level", "warning"]
         command += ["--limit-concurrency", "1000", "--timeout-keep-alive", "5", "--http", "h11"]

@@ -19,7 +19,8 @@ __all__ = ["TARGETS", "render_report"]
 _REPRODUCE = (
     "`make bench` (this report and `docs/bench.svg`, about 12 minutes on 2 cores; it "
     "installs the `bench` extra: PyJWT for the `JWTCookieAuth` peer, "
-    "asyncpg, redis and psycopg; and Debian's `wrk` when missing; "
+    "asyncpg, redis and psycopg; the stacks' own venv, `var/bench-venv`, from "
+    "`bench/stacks/requirements.txt`; and Debian's `wrk` when missing; "
     "PostgreSQL and Redis must be installed, as `make services` checks) or "
     "`make bench-quick` (a short subset, written to `var/bench/`). Raw results of the "
     "last run: `var/bench/results-full.json` (`python -m bench --render "

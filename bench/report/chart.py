@@ -20,6 +20,9 @@ _COLORS = {
     "guarded": "#93c5fd",
     "jwt": "#d97706",
     "session": "#d97706",
+    "django": "#b45309",
+    "fastapi-jwt": "#b45309",
+    "fastapi-db": "#b45309",
 }
 _OURS = "#2563eb"
 

@@ -8,13 +8,19 @@ from typing import Any
 
 from bench.report.format import DASH, NAMES, X, workers
 
-__all__ = ["TARGETS", "misses", "target_rows", "targets_table"]
+__all__ = ["STACKS", "TARGETS", "misses", "target_rows", "targets_table"]
 
 TARGETS = {"tier 1 target": 0.85, "tier 2 target": 0.70}  # against the bare page
 PEERS = {
     "jwe": "the minimal JWE guard",
     "jwt": "Litestar `JWTCookieAuth`",
     "session": "Litestar `SessionAuth`",
+}
+# The stacks people pick instead (bench/stacks/): their own auth, framework and server app.
+STACKS = {
+    "django": "Django + django-allauth (same page)",
+    "fastapi-jwt": "FastAPI + fastapi-users, JWT cookie",
+    "fastapi-db": "FastAPI + fastapi-users, database strategy",
 }
 
 # (what, goal, measured, met: True, False, or None when the figure is only reported)
@@ -80,6 +86,36 @@ def _throughput_targets(results: dict[str, Any]) -> list[Row]:
                 (f"Tier 1 against {name} (same page and stack)", f"> 1{X}", f"{ahead:.2f}{X}",
                  ahead > 1)
             )  # fmt: skip
+    return rows + _stack_targets(results)
+
+
+def _stack_targets(results: dict[str, Any]) -> list[Row]:
+    """The stacks' page sizes against the bare page's, then tier 1 against each stack."""
+    by_key = {s["key"]: s for s in results["throughput"]}
+    present = [key for key in STACKS if key in by_key]
+    if not present:
+        return []
+    pages = results["page_bytes"]
+    sizes = {key: pages[key] / pages["bare"] for key in present}
+    rows: list[Row] = [
+        (
+            "Page size: each stack's page against the bare page (body bytes)",
+            "within 5 %",
+            ", ".join(f"{key} {sizes[key]:.3f}{X} ({pages[key]:,} B)" for key in present),
+            all(abs(size - 1) <= 0.05 for size in sizes.values()),
+        )
+    ]
+    for key in present:
+        ahead = _per_round(results, "tier1", key)
+        peer = by_key[key]
+        rows.append(
+            (
+                f"Tier 1 against {STACKS[key]}",
+                f"> 1{X}",
+                f"{ahead:.2f}{X} (p99 {by_key['tier1']['p99_ms']:.2f} vs {peer['p99_ms']:.2f} ms)",
+                ahead > 1,
+            )
+        )
     return rows
 
 

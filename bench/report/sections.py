@@ -11,9 +11,65 @@ from bench.report.method import WHAT
 
 __all__ = ["inprocess", "logins", "micro", "rotation", "statements", "throughput"]
 
+# The stacks people pick instead (bench/stacks/), each from the bench venv under the same
+# uvicorn flags, on its own SQLite file, signed in through its own login form.
+STACK_WHAT = {
+    "django": "bench-only app (`bench/stacks/django_allauth/`): Django + django-allauth, "
+    "database-backed sessions, Django's default middleware, a sync `@login_required` view "
+    "(run in a thread under ASGI), the page rendered with Jinja",
+    "fastapi-jwt": "bench-only app (`bench/stacks/fastapi_users/`): FastAPI + fastapi-users, "
+    "`CookieTransport` + `JWTStrategy` (HS256), SQLAlchemy + aiosqlite, the page rendered "
+    "with Jinja",
+    "fastapi-db": "the same FastAPI app with `CookieTransport` + `DatabaseStrategy` (a "
+    "random token looked up in the `accesstoken` table)",
+}
+# What each does per request besides the SQL (counted by its own set-up, in the results).
+STACK_WORK = {
+    "django": "opens the SQLite file (no persistent connection: Django's advice under "
+    "ASGI), reads the session row by its key and checks its signed data (HMAC-SHA256), "
+    "reads the user row, and compares the session's auth hash (an HMAC of the password "
+    "hash); `csrf_token()` masks the CSRF cookie's secret and Django sets that cookie "
+    "again on every response (that token is 64 characters, Litestar's 128: three on the "
+    "page make it 192 bytes shorter); nothing is decrypted",
+    "fastapi-jwt": "verifies the cookie's JWT (HMAC-SHA256) and decodes it, then reads the "
+    "user row by id; nothing is decrypted",
+    "fastapi-db": "reads the access-token row by the cookie's value (and its age), then the "
+    "user row by id; nothing verified or decrypted",
+}
+
+
+def _stack_notes(results: dict[str, Any]) -> list[str]:
+    queries = results.get("stack_queries", {})
+    notes = []
+    for key, work in STACK_WORK.items():
+        if key not in queries:
+            continue
+        statements = queries[key]
+        tables = ", ".join(f"`{_table(sql)}`" for sql in statements)
+        notes.append(
+            f"- **{key}**: {len(statements)} SQL "
+            f"{'statement' if len(statements) == 1 else 'statements'} per signed-in request "
+            f"({tables}); it {work}."
+        )
+    if not notes:
+        return []
+    return [
+        "",
+        "The stacks people pick instead, per request (tier 1 of this app: no statement, one "
+        "cached token lookup; see the statements section):",
+        "",
+        *notes,
+    ]
+
+
+def _table(sql: str) -> str:
+    words = sql.replace('"', "").split()
+    return words[words.index("FROM") + 1] if "FROM" in words else "?"
+
 
 def throughput(results: dict[str, Any], chart: str) -> list[str]:
     pages = results["page_bytes"]
+    what = {**WHAT, **STACK_WHAT}
     lines = [
         f"| variant | what it is | req/s | {X} bare page (lowest{DASH}highest round) "
         f"| {X} unguarded | p50 ms | p99 ms | max ms | page bytes |",
@@ -22,7 +78,7 @@ def throughput(results: dict[str, Any], chart: str) -> list[str]:
     for s in results["throughput"]:
         floor = s["ratio_floor"]
         lines.append(
-            f"| {s['label']} | {WHAT[s['key']]} | {s['rps']:,.0f} | **{s['ratio']:.2f}{X}** "
+            f"| {s['label']} | {what[s['key']]} | {s['rps']:,.0f} | **{s['ratio']:.2f}{X}** "
             f"({s['ratio_low']:.2f}{DASH}{s['ratio_high']:.2f}) "
             f"| {'' if floor is None else f'{floor:.2f}{X}'} "
             f"| {s['p50_ms']:.2f} | {s['p99_ms']:.2f} | {s['max_ms']:.1f} | {pages[s['key']]:,} |"
@@ -35,6 +91,7 @@ def throughput(results: dict[str, Any], chart: str) -> list[str]:
         "response, measured before the runs; wrk's bytes per response, headers included: "
         + ", ".join(f"{s['key']} {s['bytes_per_response']:,.0f}" for s in results["throughput"])
         + f". Servers' resident memory after the runs: {rss}.",
+        *_stack_notes(results),
         "",
         f"![throughput relative to the bare Litestar page]({chart})",
     ]
