@@ -26,6 +26,7 @@ __all__ = [
     "purge_events_before",
     "purge_expired_sessions",
     "recent_events",
+    "replace_password_hash",
     "rotate_session",
     "set_email",
     "set_password_hash",
@@ -53,6 +54,17 @@ async def add_user(db: AsyncSession, *, email: str, password_hash: str, now: int
 
 async def set_password_hash(db: AsyncSession, user_id: int, password_hash: str) -> None:
     await db.exec(update(User).where(col(User.id) == user_id).values(password_hash=password_hash))
+
+
+async def replace_password_hash(db: AsyncSession, user_id: int, old: str, new: str) -> bool:
+    """``new`` in place of ``old``, only if ``old`` is still stored (a compare-and-set:
+    a password changed meanwhile stays); whether it was replaced."""
+    result = await db.exec(
+        update(User)
+        .where(col(User.id) == user_id, col(User.password_hash) == old)
+        .values(password_hash=new)
+    )
+    return bool(getattr(result, "rowcount", 0))
 
 
 async def mark_verified(db: AsyncSession, user_id: int, now: int) -> None:

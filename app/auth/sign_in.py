@@ -163,7 +163,7 @@ class SignIn:
                     await throttle.reset(key)
                 pending = PendingSignIn.begin(
                     user_id=checked.user_id,
-                    password_hash=checked.user.password_hash,
+                    password_hash=await self._upgraded_hash(checked),
                     now=now,
                     next=next,
                     device=checked.device,
@@ -172,6 +172,19 @@ class SignIn:
                 return SecondFactorNeeded(self.pending.seal(pending), self.pending.ttl)
             case NeedFirstProof():  # pragma: no cover - a password was just proved
                 raise AssertionError("a proved password is a first proof")
+
+    async def _upgraded_hash(self, checked: PasswordChecked) -> str:
+        """The stored hash a pending sign-in is bound to. The password is known only now,
+        so a hash with outdated parameters is upgraded here, not when the code comes: a
+        sign-in with two steps upgrades it as one with the password alone does."""
+        old = checked.user.password_hash
+        if checked.new_hash is None:
+            return old
+        async with self.db.write() as tx:
+            replaced = await repository.replace_password_hash(
+                tx.session, checked.user_id, old, checked.new_hash
+            )
+        return checked.new_hash if replaced else old
 
     async def second_factor(
         self, sealed: str | None, code: str, client: ClientInfo, *, current: TokenClaims | None

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from litestar import Litestar
 from litestar.testing import TestClient
 
@@ -18,6 +19,7 @@ from app.clock import TestClock
 from app.config import Settings
 from app.main import create_app
 from app.security.keys import prune_keyset, rotate_keyset
+from tests.support.apps import serve
 from tests.support.backends import WITH_STORES
 from tests.support.browser import (
     HTMX,
@@ -28,7 +30,7 @@ from tests.support.browser import (
 )
 from tests.support.database import Database
 from tests.support.links import forgot, latest_link, post_link, settled
-from tests.support.settings import BASE_URL
+from tests.support.settings import BASE_URL, PASSWORD
 from tests.support.smtp import MailCatcher
 from tests.support.two_factor import (
     Enrolled,
@@ -435,3 +437,19 @@ def test_pruning_keys_keeps_the_one_a_stored_secret_is_sealed_with(
         response = sign_in_with_code(Browser(restarted), ADA, code_at(on.secret, clock.now()))
         assert response.status_code == 303
         assert response.headers["location"] == "/dashboard"
+
+
+def test_a_sign_in_with_two_steps_upgrades_an_outdated_hash(
+    ada: Browser, enrolled: Enrolled, settings: Settings, clock: TestClock, db: Database
+) -> None:
+    [(old_hash,)] = db.rows("SELECT password_hash FROM users")
+    assert ",t=1," in old_hash
+    stronger = settings.model_copy(update={"argon2_time_cost": 2})
+    with serve(stronger, clock) as client:
+        browser = Browser(client)
+        response = sign_in_with_code(browser, ADA, code_at(enrolled.secret, clock.now()))
+        assert response.status_code == 303, response.text
+        assert auth_set_cookie(response) is not None
+    [(new_hash,)] = db.rows("SELECT password_hash FROM users")
+    assert ",t=2," in new_hash
+    assert PasswordHasher().verify(new_hash, PASSWORD)
