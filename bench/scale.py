@@ -104,8 +104,9 @@ def _fill_postgres(url: str, count: int, now: int, ttl: int) -> float:
     with psycopg.connect(_psycopg(url), autocommit=True) as connection:
         connection.execute(
             "INSERT INTO revocations (session_public_id, revoked_at, until)"  # type: ignore[arg-type]  # noqa: S608 (numbers)
-            f" SELECT {_PG_ID}, u - {ttl}, u FROM (SELECT g, {now + 120} + (g * {span}) / {count}"
-            f" AS u FROM generate_series(0, {count - 1}) AS g) AS s"
+            f" SELECT {_PG_ID}, u - {ttl}, u FROM (SELECT g,"
+            f" {now + 120} + (g::bigint * {span}) / {count} AS u"
+            f" FROM generate_series(0, {count - 1}) AS g) AS s"
         )
         connection.execute("VACUUM ANALYZE revocations")
     return time.perf_counter() - begun
