@@ -208,7 +208,8 @@ class Mirror:
 
     def loaded(self, loader: Loader, *, started_at: float) -> None:
         """A streamed catch-up (start-up) is over: its rows join the base at once."""
-        self._base = _compacted(self._base, {}, loader.ends, loader.now)
+        if loader.ends:  # (while the table is empty every poll comes here)
+            self._base = _compacted(self._base, {}, loader.ends, loader.now)
         self.add(loader.others)
         self._seen(loader.ids, started_at=started_at, top=loader.top)
 
