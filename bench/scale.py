@@ -187,6 +187,21 @@ def _deploy(
     return Worker(backend, count, server, fill_seconds=seconds), minter
 
 
+def _current(worker: Worker, timeout: float = 10) -> None:
+    """Resumed, a worker's mirror is stale (its catch-up stopped too) until its next
+    round: wait for the page to be served by tier 1 again."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            expect_tier(worker.server.url, worker.cookie, (1, False))
+        except RuntimeError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+        else:
+            return
+
+
 def _throughput(workers: list[Worker], plan: Plan, say: Callable[[str], None]) -> None:
     """Round by round, forward then back; every other worker stopped meanwhile."""
 
@@ -194,7 +209,7 @@ def _throughput(workers: list[Worker], plan: Plan, say: Callable[[str], None]) -
         assert worker.server.process is not None
         os.kill(worker.server.pid, signal.SIGCONT)
         try:
-            expect_tier(worker.server.url, worker.cookie, (1, False))  # the mirror current
+            _current(worker)
             result = run_wrk(
                 worker.server.url + "/dashboard",
                 seconds=seconds,
