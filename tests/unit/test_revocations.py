@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import base64
+import secrets
 
 from app.auth.revocations import COMPACT_AFTER, GAP_PATIENCE, Entry, Loader, Mirror, _compacted
 
@@ -72,8 +72,17 @@ def test_forget_drops_only_what_no_token_can_outlive() -> None:
 
 
 def _sid(number: int) -> str:
-    """A session id in the app's format (``token_urlsafe(16)``), held in the compact base."""
-    return base64.urlsafe_b64encode(number.to_bytes(16)).rstrip(b"=").decode()
+    """A session id in the app's format (``token_urlsafe(16)``: 22 characters), held in
+    the compact base."""
+    return f"{number:022d}"
+
+
+def test_the_app_s_session_ids_go_to_the_compact_base() -> None:
+    mirror = Mirror(max_lag=5)
+    sid = secrets.token_urlsafe(16)
+    _loaded(mirror, [Entry(1, sid, T0 + 60)], T0)
+    assert mirror.is_revoked(sid, T0)
+    assert mirror.snapshot()[1] == {}  # nothing left in the dict of recent entries
 
 
 def _loaded(mirror: Mirror, entries: list[Entry], now: int) -> None:
@@ -103,10 +112,20 @@ def test_a_start_up_load_skips_what_has_already_ended() -> None:
 
 def test_ids_in_another_format_are_held_too() -> None:
     mirror = Mirror(max_lag=5)
-    odd = ["s1", "A" * 21 + "B", "!" * 22]  # too short; padding bits set; not base64url
+    odd = ["s1", "é" * 22, "A" * 23]  # too short; not ASCII; too long
     _loaded(mirror, [Entry(i, sid, T0 + 60) for i, sid in enumerate(odd, 1)], T0)
     assert all(mirror.is_revoked(sid, T0) for sid in odd)
-    assert not mirror.is_revoked("A" * 22, T0)  # "A"*21+"B" is not read as its neighbour
+    assert not mirror.is_revoked("A" * 22, T0)
+
+
+def test_ids_that_share_their_first_bytes_are_told_apart() -> None:
+    mirror = Mirror(max_lag=5)
+    same_start = ["A" * 8 + "B" * 14, "A" * 8 + "B" * 13 + "C", "A" * 8 + "C" + "B" * 13]
+    _loaded(mirror, [Entry(1, same_start[0], T0 + 60), Entry(2, same_start[1], T0 + 30)], T0)
+    assert mirror.is_revoked(same_start[0], T0 + 59)
+    assert not mirror.is_revoked(same_start[1], T0 + 30)
+    assert mirror.is_revoked(same_start[1], T0 + 29)
+    assert not mirror.is_revoked(same_start[2], T0)
 
 
 def test_a_later_end_added_overrides_the_loaded_one_and_an_earlier_does_not() -> None:
