@@ -20,6 +20,7 @@ An entry is kept until the last moment any token of its session could still be s
 from __future__ import annotations
 
 import asyncio
+import ctypes
 import time
 from array import array
 from bisect import bisect_left
@@ -44,6 +45,7 @@ GAP_PATIENCE = 30.0  # seconds an id skipped by an open transaction is still loo
 MAX_GAP_SPAN = 10_000  # a larger jump is not a transaction still open
 COMPACT_AFTER = 4096  # recent entries held in the dict before the base takes them in
 STREAM_ROWS = 10_000  # rows per fetch when a catch-up streams (start-up)
+TRIM_AFTER = 100_000  # entries loaded at start-up past which freed heap is handed back
 
 
 @dataclass(frozen=True, slots=True)
@@ -311,6 +313,8 @@ class Revocations:
             async with self._db.read() as db:
                 await _stream(db, mirror.after, loader.take)
             mirror.loaded(loader, started_at=started_at)
+            if len(loader.ends) >= TRIM_AFTER:
+                _trim_heap()
         else:
             async with self._db.read() as db:
                 entries = await _since(db, mirror.after, mirror.gaps)
@@ -373,6 +377,15 @@ async def _since(db: AsyncSession, after: int, gaps: Sequence[int]) -> list[Entr
         .order_by(col(Revocation.id))
     )
     return [Entry(id=i, session_id=s, until=u) for i, s, u in result.all() if i is not None]
+
+
+def _trim_heap() -> None:
+    """Hand the heap a large load freed back to the system (glibc keeps it otherwise: the
+    keys and rows built on the way to the arrays, ~30 MiB for 10^6 entries)."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to do
+        return
 
 
 async def _stream(
