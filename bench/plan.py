@@ -31,6 +31,9 @@ class Plan:
     one_hasher: bool = True  # the storm also on a server with APP_HASH_CONCURRENCY=1
     inprocess_requests: int = 10_000  # per variant, the ASGI app called directly
     signin_rounds: int = 15  # sign-ins with the password alone and with a second step, each
+    scale_revocations: tuple[int, ...] = (1_000, 100_000, 1_000_000)  # live, per worker
+    scale_rows: tuple[int, ...] = (1_000, 10_000_000)  # session rows, rotation on PostgreSQL
+    scale_rounds: int = 5  # tier 1 with each number of revocations, interleaved
     inprocess_kinds: tuple[str, ...] = (
         "bare",
         "floor",
@@ -62,6 +65,9 @@ FULL = Plan(
     rotation_rounds=3,
     rotation_per_round=300,
     concurrency=(1, 2, 4),
+    scale_revocations=(1_000, 100_000, 1_000_000),
+    scale_rows=(1_000, 10_000_000),
+    scale_rounds=5,
 )
 QUICK = Plan(
     name="quick",
@@ -87,4 +93,7 @@ QUICK = Plan(
     inprocess_requests=3000,
     inprocess_kinds=("bare", "tier1", "jwe"),
     signin_rounds=5,
+    scale_revocations=(1_000, 10_000),
+    scale_rows=(1_000, 100_000),
+    scale_rounds=2,
 )

@@ -34,6 +34,7 @@ from bench.plan import FULL, QUICK, Plan
 from bench.report import TARGETS, render_report
 from bench.report.chart import ratio_chart
 from bench.rotation import measure_rotation
+from bench.scale import measure_scale
 from bench.served import measure_served, say
 from bench.servers import ROOT
 from bench.signins import measure_signins
@@ -109,6 +110,7 @@ SECTIONS: dict[str, Callable[[Plan, Path, dict[str, Any]], None]] = {
     "backends": _backends,
     "rotation": _rotation,
     "gateway": measure_gateway,
+    "scale": measure_scale,
 }
 
 

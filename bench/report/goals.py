@@ -223,12 +223,43 @@ def _signin_target(results: dict[str, Any]) -> list[Row]:
     ]
 
 
+def _scale_targets(results: dict[str, Any]) -> list[Row]:
+    s = results.get("scale")
+    if s is None:  # results saved before the scale section existed
+        return []
+    rows: list[Row] = []
+    for backend in sorted({r["backend"] for r in s["revocations"]}):
+        *_, most = [r for r in s["revocations"] if r["backend"] == backend]
+        rows.append(
+            (
+                f"Tier 1 with {most['revocations']:,} live revocations against "
+                f"{s['revocations'][0]['revocations']:,}, {NAMES[backend]}",
+                "within 10 %",
+                f"{most['vs_smallest']:.2f}{X}, the mirror {most['mirror_mib']:+.0f} MiB, "
+                f"current {most['startup_s']:.1f} s after launch",
+                most["vs_smallest"] >= 0.90,
+            )
+        )
+    small, large = s["rotation"][0], s["rotation"][-1]
+    growth = large["tier3_p50_ms"] / small["tier3_p50_ms"]
+    rows.append(
+        (
+            f"Rotation p50 at {large['rows']:,} rows against {small['rows']:,}, PostgreSQL",
+            "independent of size (within 25 %)",
+            f"{growth:.2f}{X} ({large['tier3_p50_ms']:.2f} vs {small['tier3_p50_ms']:.2f} ms)",
+            growth <= 1.25,
+        )
+    )
+    return rows
+
+
 def target_rows(results: dict[str, Any]) -> list[Row]:
     return (
         _throughput_targets(results)
         + _load_targets(results)
         + _backend_targets(results)
         + _other_targets(results)
+        + _scale_targets(results)
     )
 
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from bench.report.format import DASH, X
+from bench.report.format import DASH, NAMES, X
 from bench.report.method import WHAT
 
-__all__ = ["inprocess", "logins", "micro", "rotation", "statements", "throughput"]
+__all__ = ["inprocess", "logins", "micro", "rotation", "scale", "statements", "throughput"]
 
 # The stacks people pick instead (bench/stacks/), each from the bench venv under the same
 # uvicorn flags, on its own SQLite file, signed in through its own login form.
@@ -145,6 +145,56 @@ def rotation(results: dict[str, Any]) -> list[str]:
         f"| {r['rows']:,} | **{r['tier3_p50_ms']:.2f}** | {r['tier3_p99_ms']:.2f} | "
         f"{r['tier1_p50_ms']:.2f} | {r['samples']} | {r['fill_seconds']:.1f} s |"
         for r in results["rotation"]
+    ]
+    return lines
+
+
+def scale(results: dict[str, Any]) -> list[str]:
+    """Live revocations per worker, and rotation at 10^7 session rows (``bench/scale.py``)."""
+    s = results.get("scale")
+    if s is None:  # results saved before the section existed
+        return ["Not measured in this run (`python -m bench --only scale`)."]
+    lines = [
+        "| backend | live revocations | VmRSS after start-up MiB | the mirror's share MiB "
+        f"| start-up to a current mirror s | tier 1 req/s | {X} the fewest (lowest round) "
+        "| tier 1 p99 ms | rows written in |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    lines += [
+        f"| {NAMES[r['backend']]} | {r['revocations']:,} | {r['rss_mib']:.0f} "
+        f"| {r['mirror_mib']:+.0f} | {r['startup_s']:.2f} | {r['rps']:,.0f} "
+        f"| **{r['vs_smallest']:.2f}{X}** ({r['vs_smallest_low']:.2f}) | {r['p99_ms']:.2f} "
+        f"| {r['fill_seconds']:.1f} s |"
+        for r in s["revocations"]
+    ]
+    rounds = s["revocations"][0]["rounds"]
+    lines += [
+        "",
+        "One worker of the app per row (pinned like the others), its `revocations` table "
+        "filled before it starts with rows still live (their ends spread over one token "
+        "lifetime, ids in the app's format), started alone: start-up is from launch to its "
+        "first `/healthz` answer (the lifespan loads the whole mirror before the server "
+        "answers, so it is current then; the rest is imports, migrations check and "
+        "zxcvbn's warm-up, the same in every row), `VmRSS` half a second later, the "
+        "mirror's share that less the row with the fewest. Tier 1: `wrk` on `/dashboard`, "
+        f"{rounds} rounds with the sizes of a backend interleaved, every other worker "
+        "stopped (`SIGSTOP`) meanwhile, the ratio taken within each round.",
+        "",
+        "| PostgreSQL, session rows | tier 3 p50 ms | tier 3 p99 ms | tier 1 p50 ms "
+        "| requests | rows written in |",
+        "|---:|---:|---:|---:|---:|---:|",
+    ]
+    lines += [
+        f"| {r['rows']:,} | **{r['tier3_p50_ms']:.2f}** | {r['tier3_p99_ms']:.2f} "
+        f"| {r['tier1_p50_ms']:.2f} | {r['samples']} | {r['fill_seconds']:.1f} s |"
+        for r in s["rotation"]
+    ]
+    lines += [
+        "",
+        "Rotation measured as on SQLite above (tier-3 requests one at a time, each a "
+        "different session, the sizes interleaved), on PostgreSQL; the rows written by one "
+        "`INSERT ... SELECT FROM generate_series` with the table's indexes dropped and "
+        "rebuilt after (the time includes the rebuild and `VACUUM ANALYZE`).",
     ]
     return lines
 
