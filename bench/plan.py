@@ -31,6 +31,7 @@ class Plan:
     one_hasher: bool = True  # the storm also on a server with APP_HASH_CONCURRENCY=1
     inprocess_requests: int = 10_000  # per variant, the ASGI app called directly
     signin_rounds: int = 15  # sign-ins with the password alone and with a second step, each
+    profile_requests: int = 1000  # tier-3 requests timed, then as many under cProfile
     inprocess_kinds: tuple[str, ...] = (
         "bare",
         "floor",
@@ -87,4 +88,5 @@ QUICK = Plan(
     inprocess_requests=3000,
     inprocess_kinds=("bare", "tier1", "jwe"),
     signin_rounds=5,
+    profile_requests=300,
 )

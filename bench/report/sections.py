@@ -9,7 +9,7 @@ from typing import Any
 from bench.report.format import DASH, X
 from bench.report.method import WHAT
 
-__all__ = ["inprocess", "logins", "micro", "rotation", "statements", "throughput"]
+__all__ = ["inprocess", "logins", "micro", "profile", "rotation", "statements", "throughput"]
 
 
 def throughput(results: dict[str, Any], chart: str) -> list[str]:
@@ -89,6 +89,57 @@ def rotation(results: dict[str, Any]) -> list[str]:
         f"{r['tier1_p50_ms']:.2f} | {r['samples']} | {r['fill_seconds']:.1f} s |"
         for r in results["rotation"]
     ]
+    return lines
+
+
+def profile(results: dict[str, Any]) -> list[str]:
+    """The tier-3 request by stage (``bench/profile.py``), now and at the recorded baseline."""
+    if "profile" not in results:  # results saved before the section existed
+        return ["Not measured in this run (`python -m bench --only profile`)."]
+    now, before = results["profile"]["current"], results["profile"]["baseline"]
+    stages = {s["stage"]: s for s in now["stages"]}
+    old = {s["stage"]: s for s in before["stages"]} if before else {}
+    head = "| stage | ms per request | share |"
+    rule = "|---|---:|---:|"
+    if before:
+        head += f" before ({before['revision']}) ms | share |"
+        rule += "---:|---:|"
+    lines = [head, rule]
+    for name, stage in stages.items():
+        row = f"| {name} | {stage['ms']:.2f} | {stage['share'] * 100:.0f} % |"
+        if before:
+            was = old.get(name)
+            row += f" {was['ms']:.2f} | {was['share'] * 100:.0f} % |" if was else " - | - |"
+        lines.append(row)
+    total = f"| **the whole request** (mean; p50, p99) | **{now['mean_ms']:.2f}** "
+    total += f"({now['p50_ms']:.2f}, {now['p99_ms']:.2f}) | 100 % |"
+    if before:
+        total += f" {before['mean_ms']:.2f} ({before['p50_ms']:.2f}, {before['p99_ms']:.2f}) | "
+        total += "100 % |"
+    lines.append(total)
+    lines += [
+        "",
+        f"{now['requests']:,} tier-3 `GET /dashboard` (each rotating its own session, SQLite) "
+        "with the ASGI app called directly in one process: timed without the profiler (the ms), "
+        "then as many again under cProfile on the event loop's thread and the aiosqlite "
+        "threads (the shares). Each function's own time goes to a stage by its module "
+        "(`STAGES` in `bench/profile.py`: sqlalchemy, sqlmodel, aiosqlite, sqlite3, greenlet "
+        "-> queries; `app/db/database.py`, queues, the loop's self-pipe, `commit` -> "
+        "transaction; hashlib, hmac -> hashing; joserfc, cryptography -> token; jinja2, "
+        "markupsafe, the templates -> template; everything else, asyncio's loop included -> "
+        "guard/framework); the activity row is `record_event`'s inclusive time, and the "
+        "event loop's wait for the aiosqlite thread is that thread's SQLite calls (queries, "
+        "commit) and the hand-off (transaction). The profiler slows Python more than C: "
+        "read the shares as an order, not to the percent.",
+    ]
+    if before:
+        lines += [
+            "",
+            f"Before: recorded at revision {before['revision']} on {before['date']} "
+            "(`bench/profile_baseline.json`), the same measurement before the cuts, on the "
+            "machine that wrote it: compare the shares, and the ms only when both come from "
+            "the same machine.",
+        ]
     return lines
 
 
