@@ -96,11 +96,14 @@ async def add_session(db: AsyncSession, session: Session) -> Session:
 async def find_session_with_account(
     db: AsyncSession, public_id: str
 ) -> tuple[Session, User] | None:
-    """The session a token names and its account, in one query (tier 3)."""
+    """The session a token names and its account, in one query (tier 3). As the database
+    has it now, even when the transaction read it before (a rotation lost to a concurrent
+    request reads the row again in the same transaction)."""
     result = await db.exec(
         select(Session, User)
         .join(User, col(User.id) == col(Session.user_id))
         .where(Session.public_id == public_id)
+        .execution_options(populate_existing=True)
     )
     found = result.first()
     return (found[0], found[1]) if found is not None else None
