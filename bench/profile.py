@@ -205,11 +205,13 @@ async def _run(requests: int, cookies: list[str], path: str, dump: Path | None) 
         for _ in range(min(200, requests // 5)):  # warm-up
             await one()
         timings = []
+        cpu = time.process_time()  # every thread's: the event loop's and aiosqlite's
         for _ in range(requests):
             begun = time.perf_counter()
             await one()
             timings.append((time.perf_counter() - begun) * 1000)
             await asyncio.sleep(0)
+        cpu = time.process_time() - cpu
         with _ThreadProfiles() as threads:
             await app.state.engine.dispose()  # its connections reopen in profiled threads
             main = cProfile.Profile()
@@ -230,6 +232,10 @@ async def _run(requests: int, cookies: list[str], path: str, dump: Path | None) 
         "mean_ms": mean_ms,
         "p50_ms": percentile(timings, 0.5),
         "p99_ms": percentile(timings, 0.99),
+        # What other load on the machine changes least: CPU time, and counts of the work.
+        "cpu_ms": cpu * 1000 / requests,
+        "db_calls": _calls(stats, "aiosqlite/core.py", "_execute") / requests,
+        "loop_turns": _calls(stats, "asyncio/base_events.py", "_run_once") / requests,
         "profiled_ms": sum(v[2] for v in stats.stats.values()) * 1000 / requests,  # type: ignore[attr-defined]
         "stages": breakdown(stats, [pstats.Stats(p) for p in threads.profiles], mean_ms),
         "top": [
@@ -241,6 +247,15 @@ async def _run(requests: int, cookies: list[str], path: str, dump: Path | None) 
             for (f, _, n), v in top
         ],
     }
+
+
+def _calls(stats: pstats.Stats, file: str, name: str) -> int:
+    """How often a function was called (aiosqlite's hand-off to its thread, the loop's turns)."""
+    return sum(
+        v[1]
+        for (f, _, n), v in stats.stats.items()  # type: ignore[attr-defined]
+        if f.endswith(file) and n == name
+    )
 
 
 def main() -> None:
