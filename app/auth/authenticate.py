@@ -36,7 +36,6 @@ from app.auth.session_store import SessionEnder
 from app.auth.types import ANONYMOUS, Authentication, IssuedToken
 from app.clock import Clock
 from app.db.database import Database, Tx
-from app.db.models import Session, User
 from app.security.rotation import SecretDeriver
 from app.security.tokens import InvalidTokenError, TokenClaims, TokenCodec
 from app.shared.activity import EventKind, record_event
@@ -130,7 +129,7 @@ class Authenticator:
         successor = self._deriver.successor(claims.secret)
         if now < claims.expires_at:
             async with self._db.read() as db:
-                row = await repository.find_session_with_account(db, claims.session_id)
+                row = await repository.find_session_for_refresh(db, claims.session_id)
             outcome = self._decide(claims, now, revoked, Lookup(_row(row), successor))
             if not _writes(outcome):
                 return self._final(outcome)
@@ -163,7 +162,7 @@ class Authenticator:
         client: ClientInfo,
     ) -> Final:
         for _attempt in range(2):
-            row = await repository.find_session_with_account(tx.session, claims.session_id)
+            row = await repository.find_session_for_refresh(tx.session, claims.session_id)
             outcome = self._decide(claims, now, revoked, Lookup(_row(row), successor))
             match outcome:
                 case Rotate():
@@ -244,17 +243,17 @@ def _writes(outcome: Outcome) -> bool:
     )
 
 
-def _row(found: tuple[Session, User] | None) -> SessionRow | None:
+def _row(found: repository.SessionForRefresh | None) -> SessionRow | None:
     if found is None:
         return None
-    session, user = found
+    user_id, secret_hash, previous, rotated_at, expires_at, absolute, email, verified = found
     return SessionRow(
-        user_id=session.user_id,
-        secret_hash=session.secret_hash,
-        previous_secret_hash=session.previous_secret_hash,
-        rotated_at=session.rotated_at,
-        expires_at=session.expires_at,
-        absolute_expires_at=session.absolute_expires_at,
-        email=user.email,
-        email_verified=user.email_verified_at is not None,
+        user_id=user_id,
+        secret_hash=secret_hash,
+        previous_secret_hash=previous,
+        rotated_at=rotated_at,
+        expires_at=expires_at,
+        absolute_expires_at=absolute,
+        email=email,
+        email_verified=verified is not None,
     )
