@@ -117,6 +117,16 @@ def profile(results: dict[str, Any]) -> list[str]:
         total += f" {before['mean_ms']:.2f} ({before['p50_ms']:.2f}, {before['p99_ms']:.2f}) | "
         total += "100 % |"
     lines.append(total)
+    counts = (
+        ("CPU ms per request (all threads)", "cpu_ms", "{:.2f}"),
+        ("aiosqlite calls (thread hand-offs) per request", "db_calls", "{:.1f}"),
+        ("event-loop turns per request", "loop_turns", "{:.1f}"),
+    )
+    for label, key, shape in counts:
+        row = f"| {label} | {shape.format(now[key])} | |"
+        if before:
+            row += f" {shape.format(before[key])} | |" if key in before else " - | |"
+        lines.append(row)
     lines += [
         "",
         f"{now['requests']:,} tier-3 `GET /dashboard` (each rotating its own session, SQLite) "
@@ -130,7 +140,9 @@ def profile(results: dict[str, Any]) -> list[str]:
         "guard/framework); the activity row is `record_event`'s inclusive time, and the "
         "event loop's wait for the aiosqlite thread is that thread's SQLite calls (queries, "
         "commit) and the hand-off (transaction). The profiler slows Python more than C: "
-        "read the shares as an order, not to the percent.",
+        "read the shares as an order, not to the percent. CPU time and the counts (the "
+        "profiled run's; the background loops' few calls included) move least when other "
+        "processes load the machine.",
     ]
     if before:
         lines += [
