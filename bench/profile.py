@@ -25,9 +25,10 @@ The shares are of the profiled total; the ms per request are those shares of the
 unprofiled mean (the profiler slows Python code more than C code, so the shares lean
 towards pure-Python stages: read them as an order, not to the percent).
 
-The results carry the figures of a run at the revision before the cuts
-(``bench/profile_baseline.json``, its revision and date inside) for the report to show
-beside the current ones.
+Then the same again for the code before the cuts (the revision named in
+``bench/profile_baseline.json``: its ``app/``, ``templates/`` and ``static/`` taken with
+``git archive``, driven by this ``bench/``), so the report shows before and after from one
+machine and one run; the recorded figures in that file stand in when git cannot.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ import cProfile
 import json
 import os
 import pstats
+import shutil
 import statistics
 import subprocess
 import sys
@@ -86,27 +88,66 @@ _IDLE = ("'select.epoll' objects>", "'put_nowait' of '_queue.SimpleQueue'",
 _ACTIVITY = ("app/shared/activity.py", "record_event")
 _REST = "guard/framework"
 _WAIT = "wait (DB thread)"  # split into queries and transaction by the threads' profiles
-_HARNESS = "/bench/"  # this module's own loop and bench.inprocess's ASGI calls: not counted
+# This module's own loop and bench.inprocess's ASGI calls: not counted.
+_HARNESS = ("bench/profile.py", "bench/inprocess.py")
 
 
 def measure_profile(
     requests: int, work: Path, say: Callable[[str], None] = print
 ) -> dict[str, Any]:
-    """The current figures (a fresh process) and the recorded baseline's."""
+    """The current code's figures and the base revision's (``BASE``: its ``app/``,
+    ``templates/`` and ``static/`` from git, driven by this ``bench/``), each in a fresh
+    process, one after the other on the same machine. Without git or that revision, or
+    when this bench no longer runs the old app, the recorded ``profile_baseline.json``."""
+    current = _measure(ROOT, work / "profile", requests)
+    _say(say, "now", current)
+    baseline = json.loads(BASELINE.read_text()) if BASELINE.exists() else None
+    tree = _base_tree(work / "profile-base-tree", str(baseline["revision"])) if baseline else None
+    if tree is not None and baseline is not None:
+        try:
+            measured = _measure(tree, work / "profile-base", requests)
+        except RuntimeError as error:
+            say(f"  the base revision did not run here ({str(error)[-200:]}); recorded figures")
+        else:
+            baseline = measured | {"revision": baseline["revision"], "source": "this run"}
+            _say(say, f"at {baseline['revision']}", baseline)
+    return {"current": current, "baseline": baseline}
+
+
+def _measure(root: Path, data_dir: Path, requests: int) -> dict[str, Any]:
     command = [sys.executable, "-m", "bench.profile", "--requests", str(requests)]
     env = {k: v for k, v in os.environ.items() if not k.startswith("APP_")}
-    env["APP_DATA_DIR"] = str(work / "profile")
+    env["APP_DATA_DIR"] = str(data_dir)
     output = subprocess.run(
-        pinned(command, APP_CPUS), cwd=ROOT, env=env, capture_output=True, text=True, check=False
+        pinned(command, APP_CPUS), cwd=root, env=env, capture_output=True, text=True, check=False
     )
     if output.returncode != 0:
         raise RuntimeError(f"profile failed:\n{output.stderr[-3000:]}")
-    current = json.loads(output.stdout.strip().splitlines()[-1])
-    say(f"  tier 3 mean {current['mean_ms']:.2f} ms, p50 {current['p50_ms']:.2f} ms")
-    for stage in current["stages"]:
-        say(f"  {stage['stage']:<16} {stage['ms']:6.2f} ms  {stage['share'] * 100:5.1f} %")
-    baseline = json.loads(BASELINE.read_text()) if BASELINE.exists() else None
-    return {"current": current, "baseline": baseline}
+    result: dict[str, Any] = json.loads(output.stdout.strip().splitlines()[-1])
+    return result | {"date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+
+
+def _base_tree(tree: Path, revision: str) -> Path | None:
+    """The app at ``revision`` beside a copy of this bench/ (None: git cannot give it)."""
+    shutil.rmtree(tree, ignore_errors=True)
+    tree.mkdir(parents=True)
+    archive = subprocess.run(
+        ["git", "-C", str(ROOT), "archive", revision, "app", "templates", "static"],
+        capture_output=True, check=False,
+    )  # fmt: skip
+    if archive.returncode != 0:
+        return None
+    subprocess.run(["tar", "-x", "-C", str(tree)], input=archive.stdout, check=True)
+    shutil.copytree(ROOT / "bench", tree / "bench", ignore=shutil.ignore_patterns("__pycache__"))
+    return tree
+
+
+def _say(say: Callable[[str], None], what: str, figures: dict[str, Any]) -> None:
+    say(
+        f"  {what}: tier 3 mean {figures['mean_ms']:.2f} ms, p50 {figures['p50_ms']:.2f} ms, "
+        f"CPU {figures['cpu_ms']:.2f} ms, {figures['db_calls']:.1f} aiosqlite calls"
+    )
+    say("    " + ", ".join(f"{s['stage']} {s['share'] * 100:.0f} %" for s in figures["stages"]))
 
 
 def stage_of(key: str) -> str:
@@ -127,7 +168,7 @@ def breakdown(
     activity = 0.0
     for (file, _line, name), (_cc, _nc, tottime, cumtime, callers) in main.stats.items():  # type: ignore[attr-defined]
         key = f"{file}:{name}"
-        if _HARNESS in file:
+        if file.endswith(_HARNESS):
             continue
         if stage_of(key) == _WAIT:
             idle += tottime
@@ -138,9 +179,9 @@ def breakdown(
         if file == "~" and stage == _REST and callers:
             # A builtin (isinstance, getattr, ...) belongs to whoever called it.
             for (c_file, _l, c_name), caller in callers.items():
-                seconds[_REST if _HARNESS in c_file else stage_of(f"{c_file}:{c_name}")] += caller[
-                    2
-                ]
+                seconds[_REST if c_file.endswith(_HARNESS) else stage_of(f"{c_file}:{c_name}")] += (
+                    caller[2]
+                )
             continue
         seconds[stage] += tottime
     worked = dict.fromkeys(("queries", "transaction"), 0.0)

@@ -144,13 +144,20 @@ def profile(results: dict[str, Any]) -> list[str]:
         "profiled run's; the background loops' few calls included) move least when other "
         "processes load the machine.",
     ]
-    if before:
+    if before and before.get("source") == "this run":
+        lines += [
+            "",
+            f"Before: the app at revision {before['revision']} (the code before the cuts: its "
+            "`app/`, `templates/` and `static/` from git, driven by this run's `bench/`), "
+            "measured in this run right after the current code, the same way.",
+        ]
+    elif before:
         lines += [
             "",
             f"Before: recorded at revision {before['revision']} on {before['date']} "
-            "(`bench/profile_baseline.json`), the same measurement before the cuts, on the "
-            "machine that wrote it: compare the shares, and the ms only when both come from "
-            "the same machine.",
+            "(`bench/profile_baseline.json`; git could not give that revision here), on the "
+            "machine that wrote it: compare the shares, CPU time and counts, and the ms only "
+            "when both come from the same machine.",
         ]
     return lines
 
