@@ -118,9 +118,9 @@ class Authenticator:
     async def _with_session(
         self, claims: TokenClaims, now: int, revoked: bool, client: ClientInfo
     ) -> Final:
-        """Tier 3: read the row, decide, write. A token past its lifetime can only end in a
-        write (rotate, delete, revoke) or a Follow, so its read happens inside the write
-        transaction: one transaction, one connection (bench/profile.py: the separate read
+        """Tier 3: read the row, decide, write. A token past its lifetime nearly always ends
+        in a write (rotate, delete, revoke; else a Follow or a missing row), so its read
+        happens inside the write transaction: one transaction, one connection (bench/profile.py: the separate read
         transaction cost a connection checkout, a BEGIN and a ROLLBACK per rotation). A
         live token read because the mirror is stale only reads (and decides again in a
         write transaction in the rare case that needs one). A rotation lost to a
