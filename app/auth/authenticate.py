@@ -120,10 +120,11 @@ class Authenticator:
     ) -> Final:
         """Tier 3: read the row, decide, write. A token past its lifetime nearly always ends
         in a write (rotate, delete, revoke; else a Follow or a missing row), so its read
-        happens inside the write transaction: one transaction, one connection (bench/profile.py: the separate read
-        transaction cost a connection checkout, a BEGIN and a ROLLBACK per rotation). A
-        live token read because the mirror is stale only reads (and decides again in a
-        write transaction in the rare case that needs one). A rotation lost to a
+        happens inside the write transaction: one transaction, one connection
+        (bench/profile.py: a separate read transaction cost a connection checkout, a BEGIN
+        and a ROLLBACK per rotation). A live token read because the mirror is stale only
+        reads (and decides again in a write transaction in the rare case that needs one).
+        A rotation lost to a
         concurrent request is decided once more, on the row as that request left it
         (then: Follow)."""
         successor = self._deriver.successor(claims.secret)
