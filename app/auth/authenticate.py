@@ -124,9 +124,8 @@ class Authenticator:
         (bench/profile.py: a separate read transaction cost a connection checkout, a BEGIN
         and a ROLLBACK per rotation). A live token read because the mirror is stale only
         reads (and decides again in a write transaction in the rare case that needs one).
-        A rotation lost to a
-        concurrent request is decided once more, on the row as that request left it
-        (then: Follow)."""
+        A rotation lost to a concurrent request is decided once more, on the row as that
+        request left it (then: Follow)."""
         successor = self._deriver.successor(claims.secret)
         if now < claims.expires_at:
             async with self._db.read() as db:
