@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from app.config import Settings
+from app.security.cookies import AppCookies
 from bench.client import AppClient
 from bench.page import EMAIL
 from bench.plan import Plan
@@ -80,7 +81,7 @@ def _tier1_variants(deployments: list[Deployment], csrf: str) -> list[Variant]:
     variants = []
     for d in deployments:
         [token] = d.minter.tier1(d.user_id, EMAIL)
-        cookie = f"{csrf}; {Settings().auth_cookie_name}={token}"
+        cookie = f"{csrf}; {_auth_cookie()}={token}"
         expect_tier(d.server.url, cookie, (1, False))
         label = f"{d.backend}, {d.workers} worker{'s' if d.workers > 1 else ''}"
         variants.append(Variant(d.key, label, d.server.url + "/dashboard", cookie))
@@ -124,6 +125,11 @@ def _throughput(
     return rows
 
 
+def _auth_cookie() -> str:
+    """The auth cookie's name, as the app's cookie set names it (Settings has no such field)."""
+    return AppCookies.of(secure=Settings().cookie_secure).auth.name
+
+
 def _tier3(
     deployments: list[Deployment], csrf: str, plan: Plan, work: Path, say: Callable[[str], None]
 ) -> list[dict[str, Any]]:
@@ -132,7 +138,7 @@ def _tier3(
     variants = []
     for d in deployments:
         [probe] = d.minter.tier3(d.user_id, EMAIL)
-        expect_tier(d.server.url, f"{csrf}; {Settings().auth_cookie_name}={probe}", (3, True))
+        expect_tier(d.server.url, f"{csrf}; {_auth_cookie()}={probe}", (3, True))
 
         def pool(count: int, d: Deployment = d) -> Path:
             path = pools / f"{d.key}-{time.monotonic_ns()}.txt"
@@ -146,7 +152,7 @@ def _tier3(
                 d.server.url + "/dashboard",
                 csrf,
                 pool=pool,
-                token_cookie=Settings().auth_cookie_name,
+                token_cookie=_auth_cookie(),
             )
         )
     say(
@@ -192,7 +198,7 @@ def measure_backends(
             stack.callback(d.minter.close)
             stack.callback(d.server.stop)
         start_all([d.server for d in deployments])
-        client = AppClient(deployments[0].server.url, auth_cookie=Settings().auth_cookie_name)
+        client = AppClient(deployments[0].server.url, auth_cookie=_auth_cookie())
         stack.callback(client.close)
         csrf = client.csrf_header
         results["backends"] = _throughput(deployments, csrf, plan, say)
@@ -205,9 +211,7 @@ def measure_backends(
         for d in deployments:
             if d.workers != 2:
                 continue
-            with contextlib.closing(
-                AppClient(d.server.url, auth_cookie=Settings().auth_cookie_name)
-            ) as own:
+            with contextlib.closing(AppClient(d.server.url, auth_cookie=_auth_cookie())) as own:
                 propagation.append(measure_propagation(d, plan.revocations, own, say))
         results["propagation"] = propagation
         results["backend_servers"] = {

@@ -34,6 +34,7 @@ class Plan:
     scale_revocations: tuple[int, ...] = (1_000, 100_000, 1_000_000)  # live, per worker
     scale_rows: tuple[int, ...] = (1_000, 10_000_000)  # session rows, rotation on PostgreSQL
     scale_rounds: int = 5  # tier 1 with each number of revocations, interleaved
+    profile_requests: int = 1000  # tier-3 requests timed, then as many under cProfile
     inprocess_kinds: tuple[str, ...] = (
         "bare",
         "floor",
@@ -96,4 +97,5 @@ QUICK = Plan(
     scale_revocations=(1_000, 10_000),
     scale_rows=(1_000, 100_000),
     scale_rounds=2,
+    profile_requests=300,
 )

@@ -31,6 +31,7 @@ from bench.logins import measure_argon2
 from bench.machine import describe_machine, git_revision
 from bench.micro import measure_micro
 from bench.plan import FULL, QUICK, Plan
+from bench.profile import measure_profile
 from bench.report import TARGETS, render_report
 from bench.report.chart import ratio_chart
 from bench.rotation import measure_rotation
@@ -100,6 +101,11 @@ def _rotation(plan: Plan, work: Path, results: dict[str, Any]) -> None:
     ]
 
 
+def _profile(plan: Plan, work: Path, results: dict[str, Any]) -> None:
+    say(f"where a rotation's time goes ({plan.profile_requests:,} tier-3 requests, cProfile)")
+    results["profile"] = measure_profile(plan.profile_requests, work, say)
+
+
 # In the order they run; each fills its keys of the results (README.md: which ones).
 SECTIONS: dict[str, Callable[[Plan, Path, dict[str, Any]], None]] = {
     "statements": _statements,
@@ -109,6 +115,7 @@ SECTIONS: dict[str, Callable[[Plan, Path, dict[str, Any]], None]] = {
     "served": measure_served,
     "backends": _backends,
     "rotation": _rotation,
+    "profile": _profile,
     "gateway": measure_gateway,
     "scale": measure_scale,
 }

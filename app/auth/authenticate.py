@@ -35,8 +35,7 @@ from app.auth.revocations import Revocations
 from app.auth.session_store import SessionEnder
 from app.auth.types import ANONYMOUS, Authentication, IssuedToken
 from app.clock import Clock
-from app.db.database import Database
-from app.db.models import Session, User
+from app.db.database import Database, Tx
 from app.security.rotation import SecretDeriver
 from app.security.tokens import InvalidTokenError, TokenClaims, TokenCodec
 from app.shared.activity import EventKind, record_event
@@ -119,67 +118,96 @@ class Authenticator:
     async def _with_session(
         self, claims: TokenClaims, now: int, revoked: bool, client: ClientInfo
     ) -> Final:
-        """Tier 3: read the row, decide, write. A rotation lost to a concurrent request is
-        decided once more, on the row as that request left it (then: Follow)."""
+        """Tier 3: read the row, decide, write. A token past its lifetime nearly always ends
+        in a write (rotate, delete, revoke; else a Follow or a missing row), so its read
+        happens inside the write transaction: one transaction, one connection
+        (bench/profile.py: a separate read transaction cost a connection checkout, a BEGIN
+        and a ROLLBACK per rotation). A live token read because the mirror is stale only
+        reads (and decides again in a write transaction in the rare case that needs one).
+        A rotation lost to a concurrent request is decided once more, on the row as that
+        request left it (then: Follow)."""
         successor = self._deriver.successor(claims.secret)
-        for _attempt in range(2):
+        if now < claims.expires_at:
             async with self._db.read() as db:
-                row = await repository.find_session_with_account(db, claims.session_id)
-            outcome: Outcome = decide(
-                claims,
-                now,
-                self._policy,
-                revoked=revoked,
-                mirror_current=self._revocations.is_current(),
-                lookup=Lookup(_row(row), successor),
+                row = await repository.find_session_for_refresh(db, claims.session_id)
+            outcome = self._decide(claims, now, revoked, Lookup(_row(row), successor))
+            if not _writes(outcome):
+                return self._final(outcome)
+        async with self._db.write() as tx:
+            final = await self._decide_and_write(
+                tx, claims, now=now, revoked=revoked, successor=successor, client=client
             )
+        if isinstance(final, RevokeFamily):  # committed: the session is ended
+            log.warning("reuse_detected", user_id=claims.user_id, session=claims.session_id)
+        return final
+
+    def _decide(self, claims: TokenClaims, now: int, revoked: bool, lookup: Lookup) -> Outcome:
+        return decide(
+            claims,
+            now,
+            self._policy,
+            revoked=revoked,
+            mirror_current=self._revocations.is_current(),
+            lookup=lookup,
+        )
+
+    async def _decide_and_write(
+        self,
+        tx: Tx,
+        claims: TokenClaims,
+        *,
+        now: int,
+        revoked: bool,
+        successor: str,
+        client: ClientInfo,
+    ) -> Final:
+        for _attempt in range(2):
+            row = await repository.find_session_for_refresh(tx.session, claims.session_id)
+            outcome = self._decide(claims, now, revoked, Lookup(_row(row), successor))
             match outcome:
                 case Rotate():
-                    if await self._rotate(claims, outcome, now, client):
+                    if await self._rotate(tx, claims, outcome, now, client):
                         return outcome
                 case RevokeFamily():
-                    await self._end_family(claims, now, client)
+                    await self._ender.end_this(
+                        tx, claims, kind=EventKind.REUSE_DETECTED, now=now, client=client
+                    )
                     return outcome
                 case Reject(delete_row=True):
-                    async with self._db.write() as tx:
-                        await repository.delete_session(tx.session, claims.session_id)
+                    await repository.delete_session(tx.session, claims.session_id)
                     return outcome
-                case ReadSession():  # pragma: no cover - decide() was given the row
-                    raise AssertionError("decide() asked for the row it was given")
                 case _:
-                    return outcome
+                    return self._final(outcome)
         return Reject(RejectReason.SESSION_MISSING)  # pragma: no cover - the row moved twice
 
+    @staticmethod
+    def _final(outcome: Outcome) -> Final:
+        if isinstance(outcome, ReadSession):  # pragma: no cover - decide() was given the row
+            raise AssertionError("decide() asked for the row it was given")
+        return outcome
+
     async def _rotate(
-        self, claims: TokenClaims, rotation: Rotate, now: int, client: ClientInfo
+        self, tx: Tx, claims: TokenClaims, rotation: Rotate, now: int, client: ClientInfo
     ) -> bool:
         """The conditional write: True if this request replaced the secret."""
-        async with self._db.write() as tx:
-            won = await repository.rotate_session(
+        won = await repository.rotate_session(
+            tx.session,
+            public_id=claims.session_id,
+            old_hash=hash_secret(claims.secret),
+            new_hash=hash_secret(rotation.claims.secret),
+            now=now,
+            expires_at=rotation.expires_at,
+        )
+        if won:
+            await record_event(
                 tx.session,
-                public_id=claims.session_id,
-                old_hash=hash_secret(claims.secret),
-                new_hash=hash_secret(rotation.claims.secret),
-                now=now,
-                expires_at=rotation.expires_at,
+                EventKind.ROTATED,
+                now,
+                client,
+                user_id=claims.user_id,
+                session_id=claims.session_id,
             )
-            if won:
-                await record_event(
-                    tx.session,
-                    EventKind.ROTATED,
-                    now,
-                    client,
-                    user_id=claims.user_id,
-                    session_id=claims.session_id,
-                )
         return won
-
-    async def _end_family(self, claims: TokenClaims, now: int, client: ClientInfo) -> None:
-        async with self._db.write() as tx:
-            await self._ender.end_this(
-                tx, claims, kind=EventKind.REUSE_DETECTED, now=now, client=client
-            )
-        log.warning("reuse_detected", user_id=claims.user_id, session=claims.session_id)
 
     def _carry_out(self, claims: TokenClaims, outcome: Final, now: int) -> Authentication:
         match outcome:
@@ -208,17 +236,24 @@ def _rejected(reason: RejectReason) -> Authentication:
     return Authentication(rejected=reason)
 
 
-def _row(found: tuple[Session, User] | None) -> SessionRow | None:
+def _writes(outcome: Outcome) -> bool:
+    """Does carrying this outcome out change the database?"""
+    return isinstance(outcome, Rotate | RevokeFamily) or (
+        isinstance(outcome, Reject) and outcome.delete_row
+    )
+
+
+def _row(found: repository.SessionForRefresh | None) -> SessionRow | None:
     if found is None:
         return None
-    session, user = found
+    user_id, secret_hash, previous, rotated_at, expires_at, absolute, email, verified = found
     return SessionRow(
-        user_id=session.user_id,
-        secret_hash=session.secret_hash,
-        previous_secret_hash=session.previous_secret_hash,
-        rotated_at=session.rotated_at,
-        expires_at=session.expires_at,
-        absolute_expires_at=session.absolute_expires_at,
-        email=user.email,
-        email_verified=user.email_verified_at is not None,
+        user_id=user_id,
+        secret_hash=secret_hash,
+        previous_secret_hash=previous,
+        rotated_at=rotated_at,
+        expires_at=expires_at,
+        absolute_expires_at=absolute,
+        email=email,
+        email_verified=verified is not None,
     )

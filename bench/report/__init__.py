@@ -63,6 +63,7 @@ def render_report(results: dict[str, Any], *, chart: str) -> str:
         ("Backends and workers: SQLite, PostgreSQL, PostgreSQL + Redis", load.backends(results)),
         ("Rotation latency and the size of the session table", sections.rotation(results)),
         ("Scale: live revocations per worker, 10^7 session rows", sections.scale(results)),
+        ("Where a rotation's time goes (in-process, cProfile)", sections.profile(results)),
         ("Logins", sections.logins(results)),
         ("Where the auth time goes (in-process, no HTTP)", sections.micro(results)),
         ("Forward auth in front of another app (nginx)", gateway.gateway(results)),

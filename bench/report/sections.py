@@ -9,7 +9,16 @@ from typing import Any
 from bench.report.format import DASH, NAMES, X
 from bench.report.method import WHAT
 
-__all__ = ["inprocess", "logins", "micro", "rotation", "scale", "statements", "throughput"]
+__all__ = [
+    "inprocess",
+    "logins",
+    "micro",
+    "profile",
+    "rotation",
+    "scale",
+    "statements",
+    "throughput",
+]
 
 # The stacks people pick instead (bench/stacks/), each from the bench venv under the same
 # uvicorn flags, on its own SQLite file, signed in through its own login form.
@@ -196,6 +205,76 @@ def scale(results: dict[str, Any]) -> list[str]:
         "`INSERT ... SELECT FROM generate_series` with the table's indexes dropped and "
         "rebuilt after (the time includes the rebuild and `VACUUM ANALYZE`).",
     ]
+    return lines
+
+
+def profile(results: dict[str, Any]) -> list[str]:
+    """The tier-3 request by stage (``bench/profile.py``), now and at the recorded baseline."""
+    if "profile" not in results:  # results saved before the section existed
+        return ["Not measured in this run (`python -m bench --only profile`)."]
+    now, before = results["profile"]["current"], results["profile"]["baseline"]
+    stages = {s["stage"]: s for s in now["stages"]}
+    old = {s["stage"]: s for s in before["stages"]} if before else {}
+    head = "| stage | ms per request | share |"
+    rule = "|---|---:|---:|"
+    if before:
+        head += f" before ({before['revision']}) ms | share |"
+        rule += "---:|---:|"
+    lines = [head, rule]
+    for name, stage in stages.items():
+        row = f"| {name} | {stage['ms']:.2f} | {stage['share'] * 100:.0f} % |"
+        if before:
+            was = old.get(name)
+            row += f" {was['ms']:.2f} | {was['share'] * 100:.0f} % |" if was else " - | - |"
+        lines.append(row)
+    total = f"| **the whole request** (mean; p50, p99) | **{now['mean_ms']:.2f}** "
+    total += f"({now['p50_ms']:.2f}, {now['p99_ms']:.2f}) | 100 % |"
+    if before:
+        total += f" {before['mean_ms']:.2f} ({before['p50_ms']:.2f}, {before['p99_ms']:.2f}) | "
+        total += "100 % |"
+    lines.append(total)
+    counts = (
+        ("CPU ms per request (all threads)", "cpu_ms", "{:.2f}"),
+        ("aiosqlite calls (thread hand-offs) per request", "db_calls", "{:.1f}"),
+        ("event-loop turns per request", "loop_turns", "{:.1f}"),
+    )
+    for label, key, shape in counts:
+        row = f"| {label} | {shape.format(now[key])} | |"
+        if before:
+            row += f" {shape.format(before[key])} | |" if key in before else " - | |"
+        lines.append(row)
+    lines += [
+        "",
+        f"{now['requests']:,} tier-3 `GET /dashboard` (each rotating its own session, SQLite) "
+        "with the ASGI app called directly in one process: timed without the profiler (the ms), "
+        "then as many again under cProfile on the event loop's thread and the aiosqlite "
+        "threads (the shares). Each function's own time goes to a stage by its module "
+        "(`STAGES` in `bench/profile.py`: sqlalchemy, sqlmodel, aiosqlite, sqlite3, greenlet "
+        "-> queries; `app/db/database.py`, queues, the loop's self-pipe, `commit` -> "
+        "transaction; hashlib, hmac -> hashing; joserfc, cryptography -> token; jinja2, "
+        "markupsafe, the templates -> template; everything else, asyncio's loop included -> "
+        "guard/framework); the activity row is `record_event`'s inclusive time, and the "
+        "event loop's wait for the aiosqlite thread is that thread's SQLite calls (queries, "
+        "commit) and the hand-off (transaction). The profiler slows Python more than C: "
+        "read the shares as an order, not to the percent. CPU time and the counts (the "
+        "profiled run's; the background loops' few calls included) move least when other "
+        "processes load the machine.",
+    ]
+    if before and before.get("source") == "this run":
+        lines += [
+            "",
+            f"Before: the app at revision {before['revision']} (the code before the cuts: its "
+            "`app/`, `templates/` and `static/` from git, driven by this run's `bench/`), "
+            "measured in this run right after the current code, the same way.",
+        ]
+    elif before:
+        lines += [
+            "",
+            f"Before: recorded at revision {before['revision']} on {before['date']} "
+            "(`bench/profile_baseline.json`; git could not give that revision here), on the "
+            "machine that wrote it: compare the shares, CPU time and counts, and the ms only "
+            "when both come from the same machine.",
+        ]
     return lines
 
 

@@ -198,6 +198,11 @@ def test_tier_3_checks_the_session_and_rotates_it_exactly_once(
     assert after["absolute_expires_at"] == before["absolute_expires_at"]
     assert len(_updates_of_sessions(statements)) == 1
     assert db.rows("SELECT COUNT(*) FROM auth_events WHERE kind = 'rotated'") == [(1,)]
+    # One short transaction: the row is read inside the write (SQLite shows the app's BEGINs).
+    begins = [
+        s.split()[:2] for s in statements.statements if s.lstrip().upper().startswith("BEGIN")
+    ]
+    assert begins == ([["BEGIN", "IMMEDIATE"]] if db.is_sqlite else [])
 
 
 def test_the_rotated_token_starts_a_new_access_window(
