@@ -26,10 +26,22 @@ run: $(STAMP) ## Serve on http://127.0.0.1:8000 (SQLite, keys under var/, the de
 	APP_COOKIE_SECURE=$${APP_COOKIE_SECURE:-false} APP_DEV_MAILBOX=$${APP_DEV_MAILBOX:-1} \
 	  $(BIN)/python -m app serve --host $(HOST) --port $(PORT)
 
-# The last two suites mostly wait on their own servers and browser: they run side by side,
-# each printing its output when it ends (6:42 against 7:57 one after the other, 2 cores).
+# The multi-process and e2e suites mostly wait on their own servers and browser: they run
+# in two lanes side by side, each printing its output when it ends. e2e is the shorter, so
+# its lane then takes the multi-process files that start the most servers of their own.
+MP_SECOND := tests/multiprocess/test_startup_on_an_empty_database.py \
+  tests/multiprocess/test_serve_switches.py
+
 test: lint unit integration ## Everything CI runs: lint, types, unit, integration, multi-process, e2e
-	@$(MAKE) --no-print-directory -j2 --output-sync=target multiprocess e2e
+	@$(MAKE) --no-print-directory -j2 --output-sync=target multiprocess-lane e2e-lane
+
+.PHONY: multiprocess-lane e2e-lane
+multiprocess-lane: $(STAMP) services
+	$(BIN)/pytest tests/multiprocess -q $(MP_SECOND:%=--ignore=%)
+
+e2e-lane: browser services
+	$(BIN)/pytest e2e -q
+	$(BIN)/pytest $(MP_SECOND) -q
 
 lint: $(STAMP) ## ruff format --check, ruff check, mypy --strict on app/
 	$(BIN)/ruff format --check .
