@@ -109,10 +109,10 @@ $(BENCH_STAMP): bench/stacks/requirements.txt
 	$(BENCH_VENV)/bin/pip install --quiet -r bench/stacks/requirements.txt
 	touch $(BENCH_STAMP)
 
-bench: $(STAMP) $(BENCH_STAMP) services ## The page against a bare Litestar page, peers, backends (~12 min): docs/benchmarks.md
+bench: $(STAMP) $(BENCH_STAMP) services ## The page against a bare Litestar page, peers, stacks, backends, scale (~22 min): docs/benchmarks.md
 	@$(BENCH_DEPS)
 	$(BIN)/python -m bench
 
-bench-quick: $(STAMP) $(BENCH_STAMP) services ## A 1-2 minute subset of make bench, written to var/bench/
+bench-quick: $(STAMP) $(BENCH_STAMP) services ## A ~5 minute subset of make bench, written to var/bench/
 	@$(BENCH_DEPS)
 	$(BIN)/python -m bench --quick
