@@ -30,9 +30,11 @@ run: $(STAMP) ## Serve on http://127.0.0.1:8000 (SQLite, keys under var/, the de
 # in two lanes side by side, each printing its output when it ends. e2e is the shorter, so
 # its lane then takes the multi-process files that start the most servers of their own.
 MP_SECOND := tests/multiprocess/test_startup_on_an_empty_database.py \
-  tests/multiprocess/test_serve_switches.py
+  tests/multiprocess/test_serve_switches.py tests/multiprocess/test_serve.py
 
-test: lint unit integration ## Everything CI runs: lint, types, unit, integration, multi-process, e2e
+# lint (one core for ~15 s) runs beside the integration suite.
+test: unit ## Everything CI runs: lint, types, unit, integration, multi-process, e2e
+	@$(MAKE) --no-print-directory -j2 --output-sync=target lint integration
 	@$(MAKE) --no-print-directory -j2 --output-sync=target multiprocess-lane e2e-lane
 
 .PHONY: multiprocess-lane e2e-lane
@@ -56,9 +58,9 @@ unit: $(STAMP) ## Unit tests (pure functions)
 	$(BIN)/pytest tests/unit -q
 
 # Each test builds an app on a fresh database: one pytest-xdist worker per core (each
-# starts its own PostgreSQL and Redis).
+# starts its own PostgreSQL and Redis); an idle worker takes tests queued for the other.
 integration: $(STAMP) services ## Integration tests on SQLite, PostgreSQL and PostgreSQL + Redis
-	$(BIN)/pytest tests/integration -q -n auto --maxprocesses 4
+	$(BIN)/pytest tests/integration -q -n auto --maxprocesses 4 --dist worksteal
 
 multiprocess: $(STAMP) services ## Real deployments of 2 workers (and 2 hosts) on each backend
 	$(BIN)/pytest tests/multiprocess -q
